@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly through tsx: no build step, nothing stale after a `git pull`.
+import { register } from "tsx/esm/api";
+
+register();
+await import("../src/cli/main.ts");

@@ -1,0 +1,125 @@
+/**
+ * Authentication: request credentials → Principal, or null for a credential that must be refused.
+ *
+ * Token: `Authorization: Bearer hf_…`, or HTTP Basic with any user name and the token as password
+ * (git, git-lfs, curl -u). The value's shape and CRC are checked first (no database for a typo), then
+ * one indexed lookup by HMAC-SHA-256(server key, value); the digest is matched by the unique index,
+ * never by comparing secrets in JavaScript. Expired, deleted and refreshed tokens find no live row.
+ * Nothing is cached, so a revocation by any process is honoured by every process on its next request.
+ *
+ * Session: cookie `berth_session` holding 32 random bytes (base64url); the store keeps only its HMAC,
+ * with an expiry. Its CSRF token is HMAC(key, "csrf:" + cookie): derived, so nothing more is stored,
+ * and a page can be given it at any time. Sessions live `sessionTtlSeconds`; sign-out deletes the row.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { Context } from "../context.ts";
+import type { User } from "../domain/entities.ts";
+import { isExpired } from "../domain/token.ts";
+import { hashSecret, isWellFormedToken } from "../domain/token-format.ts";
+import { findSession } from "../store/sessions.ts";
+import { findTokenByHash, recordTokenUse } from "../store/tokens.ts";
+import { ANONYMOUS, type Principal, type UserRef } from "./principal.ts";
+
+export const SESSION_COOKIE = "berth_session";
+const LAST_USED_INTERVAL_MS = 60_000;
+
+export interface Credentials {
+  readonly authorization: string | undefined;
+  readonly sessionCookie: string | undefined;
+  readonly ip: string | undefined;
+  readonly userAgent: string | undefined;
+}
+
+/** Token ids whose last-used write is in flight in this process, so a burst writes once. */
+const pendingUses = new Set<string>();
+
+export async function authenticate(ctx: Context, credentials: Credentials): Promise<Principal | null> {
+  if (credentials.authorization !== undefined) {
+    const value = tokenFromHeader(credentials.authorization);
+    return value === undefined ? null : authenticateToken(ctx, value, credentials);
+  }
+  if (credentials.sessionCookie !== undefined) return authenticateSession(ctx, credentials.sessionCookie);
+  return ANONYMOUS;
+}
+
+/** The token value in a Bearer or Basic header; undefined when the header is neither. */
+export function tokenFromHeader(header: string): string | undefined {
+  const [scheme, rest] = splitOnce(header.trim(), " ");
+  if (rest === undefined) return undefined;
+  if (scheme.toLowerCase() === "bearer") return rest.trim();
+  if (scheme.toLowerCase() === "basic") {
+    const decoded = Buffer.from(rest.trim(), "base64").toString("utf8");
+    const [, password] = splitOnce(decoded, ":");
+    return password;
+  }
+  return undefined;
+}
+
+export async function authenticateToken(
+  ctx: Context,
+  value: string,
+  use: Pick<Credentials, "ip" | "userAgent">,
+): Promise<Principal | null> {
+  if (!isWellFormedToken(value)) return null;
+  const found = await findTokenByHash(ctx.db, hashSecret(ctx.secrets.tokenKey, value));
+  const now = ctx.now();
+  if (!found || isExpired(found.token, now)) return null;
+  const { token, user } = found;
+  // Last use is written at most once a minute per token, after the response path has moved on.
+  const stale = !token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS;
+  if (stale && !pendingUses.has(token.id)) {
+    pendingUses.add(token.id);
+    setImmediate(() => {
+      recordTokenUse(ctx.db, token.id, { at: now, ip: use.ip, userAgent: use.userAgent })
+        .catch((error: unknown) => ctx.logger.warn({ err: error, tokenId: token.id }, "could not record token use"))
+        .finally(() => pendingUses.delete(token.id));
+    });
+  }
+  return {
+    type: "token",
+    user: toUserRef(user),
+    token: {
+      id: token.id,
+      displayName: token.displayName,
+      role: token.role,
+      fineGrained: token.fineGrained,
+      createdAt: token.createdAt,
+      expiresAt: token.expiresAt,
+      lastUsedAt: token.lastUsedAt,
+    },
+  };
+}
+
+async function authenticateSession(ctx: Context, cookie: string): Promise<Principal | null> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
+  const sessionHash = hashSecret(ctx.secrets.tokenKey, cookie);
+  const user = await findSession(ctx.db, sessionHash, ctx.now());
+  if (!user) return null;
+  return {
+    type: "session",
+    user: toUserRef(user),
+    sessionHash,
+    csrfToken: csrfTokenFor(ctx, cookie),
+  };
+}
+
+export function csrfTokenFor(ctx: Context, sessionCookie: string): string {
+  return hashSecret(ctx.secrets.tokenKey, `csrf:${sessionCookie}`);
+}
+
+/** Constant-time comparison of a presented CSRF token with the expected one. */
+export function isCsrfTokenValid(expected: string, presented: string | undefined): boolean {
+  if (presented === undefined) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(presented);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function toUserRef(user: User): UserRef {
+  return { id: user.id, name: user.name, fullname: user.fullname, email: user.email, isAdmin: user.isAdmin };
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}

@@ -1,0 +1,213 @@
+/**
+ * The authorization engine: one pure function of (principal, facts about the resource, action) that
+ * allows or returns a typed denial. Every route, git and LFS ask it; none keeps an access rule of its
+ * own. It does no I/O: callers load the facts (repo row, the principal's org role, access request).
+ *
+ * Effective rights = what the user may do (tokens.md §5) ∩ what the credential allows (§3–§4).
+ * Checks run in an order that never tells a stranger more than they may know: visibility first (a
+ * private repo they cannot see is "not found"), then the gate, then the user's right, then the token's.
+ */
+import type { AccessStatus, NamespaceRef, Repo } from "../domain/entities.ts";
+import type { RepoType } from "../domain/repo-id.ts";
+import { fullName } from "../domain/repo-id.ts";
+import type { FineGrained, OrgRole, Permission } from "../domain/token.ts";
+import type { Principal } from "./principal.ts";
+
+/** What the engine needs of a repo. */
+export type RepoFacts = Pick<
+  Repo,
+  "id" | "type" | "namespace" | "name" | "namespaceId" | "namespaceKind" | "private" | "gated" | "createdBy"
+>;
+
+export type NamespaceFacts = NamespaceRef;
+
+/** The principal's relation to the resource, loaded by the caller. */
+export interface Relation {
+  /** Role in the org owning the namespace, when there is one and the principal is a member. */
+  readonly orgRole?: OrgRole | undefined;
+  /** The principal's gated-access request on the repo. */
+  readonly accessStatus?: AccessStatus | undefined;
+}
+
+export type RepoAction =
+  /** Metadata, tree listings and README.md: readable on a gated repo without access. */
+  | "repo.info"
+  /** Files, commits, git fetch: behind the gate. */
+  | "repo.content"
+  /** Commit, push, branches, tags. */
+  | "repo.write"
+  /** Settings, visibility, gating, delete, move. */
+  | "repo.admin"
+  /** Ask for access to a gated repo. */
+  | "repo.request-access"
+  /** List gated access requests. */
+  | "repo.access.read"
+  /** Accept, reject, grant gated access. */
+  | "repo.access.write";
+
+export type NamespaceAction = "repo.create" | "org.members.read" | "org.members.write";
+
+export type Denial =
+  /** The repo does not exist for this principal (missing, or private and not theirs). */
+  | { readonly type: "not-found" }
+  /** A write needs a signed-in user. */
+  | { readonly type: "auth-required" }
+  /** Gated content without an accepted request. */
+  | { readonly type: "gated"; readonly state: "none" | AccessStatus }
+  /** The user passed the gate but the fine-grained token may not read gated repos. */
+  | { readonly type: "token-gated" }
+  | { readonly type: "read-role" }
+  | { readonly type: "token-lacks"; readonly permission: Permission; readonly target: string }
+  | { readonly type: "user-lacks"; readonly message: string };
+
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly denial: Denial };
+
+const ALLOW: Decision = Object.freeze({ allowed: true });
+const deny = (denial: Denial): Decision => ({ allowed: false, denial });
+
+/** The user's own right on a repo, before any token cap. */
+export type RepoRight = "none" | "read" | "write" | "admin";
+
+export function userRepoRight(principal: Principal, repo: RepoFacts, relation: Relation): RepoRight {
+  const publicRight: RepoRight = repo.private ? "none" : "read";
+  if (principal.type === "anonymous") return publicRight;
+  const user = principal.user;
+  if (principal.type === "session" && user.isAdmin) return "admin";
+  if (repo.namespaceKind === "user") return repo.namespaceId === user.id ? "admin" : publicRight;
+  switch (relation.orgRole) {
+    case "admin":
+    case "write":
+      return "admin";
+    case "contributor":
+      return repo.createdBy === user.id ? "admin" : "read";
+    case "read":
+      return "read";
+    default:
+      return publicRight;
+  }
+}
+
+const rank: Record<RepoRight, number> = { none: 0, read: 1, write: 2, admin: 3 };
+
+/** Permissions a fine-grained token holds on a repo: scoped to the repo itself or to its namespace. */
+function repoPermissions(fineGrained: FineGrained, repo: RepoFacts): Set<Permission> {
+  const held = new Set<Permission>();
+  for (const scope of fineGrained.scoped) {
+    const entity = scope.entity;
+    const onRepo = entity.type === repo.type && entity._id === repo.id;
+    const onNamespace = (entity.type === "user" || entity.type === "org") && entity._id === repo.namespaceId;
+    if (onRepo || onNamespace) for (const permission of scope.permissions) held.add(permission);
+  }
+  return held;
+}
+
+function namespacePermissions(fineGrained: FineGrained, namespace: NamespaceFacts): Set<Permission> {
+  const held = new Set<Permission>();
+  for (const scope of fineGrained.scoped) {
+    if (scope.entity.type === namespace.kind && scope.entity._id === namespace.id) {
+      for (const permission of scope.permissions) held.add(permission);
+    }
+  }
+  return held;
+}
+
+export function authorizeRepo(principal: Principal, repo: RepoFacts, relation: Relation, action: RepoAction): Decision {
+  const right = userRepoRight(principal, repo, relation);
+  if (right === "none") return deny({ type: "not-found" });
+
+  const fineGrained =
+    principal.type === "token" && principal.token.role === "fineGrained" ? principal.token.fineGrained : undefined;
+  const held = fineGrained ? repoPermissions(fineGrained, repo) : undefined;
+  // A fine-grained token sees a private repo only through a permission on it or its namespace.
+  if (held && repo.private && ![...held].some((permission) => permission.startsWith("repo."))) {
+    return deny({ type: "not-found" });
+  }
+
+  if (action === "repo.info") {
+    return held && repo.private && !held.has("repo.content.read") ? tokenLacks("repo.content.read", repo) : ALLOW;
+  }
+
+  if (action === "repo.content") {
+    const passesGate = rank[right] >= rank.write || relation.accessStatus === "accepted";
+    if (repo.gated !== false && !passesGate) {
+      const state = principal.type === "anonymous" ? "none" : (relation.accessStatus ?? "none");
+      return deny({ type: "gated", state });
+    }
+    if (!held) return ALLOW;
+    if (repo.private) return held.has("repo.content.read") ? ALLOW : tokenLacks("repo.content.read", repo);
+    if (repo.gated === false) return ALLOW;
+    // Public gated: the token must be allowed into gated repos, by flag or by naming the repo or its namespace.
+    const mayReadGated = fineGrained?.canReadGatedRepos === true || held.has("repo.content.read");
+    return mayReadGated ? ALLOW : deny({ type: "token-gated" });
+  }
+
+  if (principal.type === "anonymous") return deny({ type: "auth-required" });
+
+  if (action === "repo.request-access") return ALLOW;
+
+  const needed: RepoRight = action === "repo.admin" ? "admin" : "write";
+  if (rank[right] < rank[needed]) {
+    const verb =
+      action === "repo.access.read"
+        ? "see the access requests of"
+        : action === "repo.admin"
+          ? "administer"
+          : "write to";
+    return deny({ type: "user-lacks", message: `You don't have the rights to ${verb} ${repo.type} ${fullName(repo)}` });
+  }
+  if (principal.type === "session") return ALLOW;
+  const role = principal.token.role;
+  if (action === "repo.access.read") {
+    if (!held) return ALLOW;
+    return held.has("repo.access.read") ? ALLOW : tokenLacks("repo.access.read", repo);
+  }
+  if (role === "read") return deny({ type: "read-role" });
+  if (!held) return ALLOW;
+  return held.has("repo.write") ? ALLOW : tokenLacks("repo.write", repo);
+}
+
+export function authorizeNamespace(
+  principal: Principal,
+  namespace: NamespaceFacts,
+  relation: Relation,
+  action: NamespaceAction,
+  repoType: RepoType = "model",
+): Decision {
+  if (principal.type === "anonymous") return deny({ type: "auth-required" });
+  const user = principal.user;
+  const own = namespace.kind === "user" && namespace.id === user.id;
+  const siteAdmin = principal.type === "session" && user.isAdmin;
+  const orgRole = namespace.kind === "org" ? relation.orgRole : undefined;
+
+  let userMay: boolean;
+  let message: string;
+  switch (action) {
+    case "repo.create":
+      userMay = own || siteAdmin || orgRole === "contributor" || orgRole === "write" || orgRole === "admin";
+      message = `You don't have the rights to create a ${repoType} under namespace "${namespace.name}"`;
+      break;
+    case "org.members.read":
+      userMay = namespace.kind === "org" && (siteAdmin || orgRole !== undefined);
+      message = `You are not a member of ${namespace.name}`;
+      break;
+    case "org.members.write":
+      userMay = namespace.kind === "org" && (siteAdmin || orgRole === "admin");
+      message = `You must be an admin of ${namespace.name} to manage its members`;
+      break;
+  }
+  if (!userMay) return deny({ type: "user-lacks", message });
+  if (principal.type === "session") return ALLOW;
+
+  const token = principal.token;
+  const isRead = action === "org.members.read";
+  if (token.role === "read" && !isRead) return deny({ type: "read-role" });
+  if (token.role !== "fineGrained" || !token.fineGrained) return ALLOW;
+  const needed: Permission = action === "repo.create" ? "repo.write" : isRead ? "org.read" : "org.write";
+  return namespacePermissions(token.fineGrained, namespace).has(needed)
+    ? ALLOW
+    : deny({ type: "token-lacks", permission: needed, target: namespace.name });
+}
+
+function tokenLacks(permission: Permission, repo: RepoFacts): Decision {
+  return deny({ type: "token-lacks", permission, target: fullName(repo) });
+}

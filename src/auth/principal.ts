@@ -1,0 +1,34 @@
+import type { FineGrained, TokenRole } from "../domain/token.ts";
+
+export interface UserRef {
+  readonly id: string;
+  readonly name: string;
+  readonly fullname: string;
+  readonly email: string;
+  readonly isAdmin: boolean;
+}
+
+export interface TokenGrant {
+  readonly id: string;
+  readonly displayName: string;
+  readonly role: TokenRole;
+  readonly fineGrained: FineGrained | undefined;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | undefined;
+  readonly lastUsedAt: Date | undefined;
+}
+
+/**
+ * Who is asking. A session is the user uncapped (the web, CSRF-protected); a token is the user capped
+ * by the token; anonymous reads public, non-gated content only.
+ */
+export type Principal =
+  | { readonly type: "anonymous" }
+  | { readonly type: "session"; readonly user: UserRef; readonly sessionHash: string; readonly csrfToken: string }
+  | { readonly type: "token"; readonly user: UserRef; readonly token: TokenGrant };
+
+export const ANONYMOUS: Principal = Object.freeze({ type: "anonymous" });
+
+export function userOf(principal: Principal): UserRef | undefined {
+  return principal.type === "anonymous" ? undefined : principal.user;
+}

@@ -1,0 +1,75 @@
+import type { Context } from "../context.ts";
+import type { AccessStatus, NamespaceRef, Repo } from "../domain/entities.ts";
+import type { RepoType } from "../domain/repo-id.ts";
+import type { OrgRole } from "../domain/token.ts";
+import { HubError } from "../errors.ts";
+import { findAccessStatus } from "../store/access-requests.ts";
+import { findNamespace, findOrgRole } from "../store/orgs.ts";
+import { findRepo } from "../store/repos.ts";
+import {
+  authorizeNamespace,
+  authorizeRepo,
+  type NamespaceAction,
+  type Relation,
+  type RepoAction,
+} from "./authorize.ts";
+import { denialError, repoNotFound } from "./denial-error.ts";
+import type { Principal } from "./principal.ts";
+
+/** Loads what the engine needs about the principal and a repo: their org role and access request. */
+export async function loadRelation(ctx: Context, principal: Principal, repo: Repo): Promise<Relation> {
+  if (principal.type === "anonymous") return {};
+  const [orgRole, accessStatus] = await Promise.all([
+    repo.namespaceKind === "org" ? findOrgRole(ctx.db, repo.namespaceId, principal.user.id) : undefined,
+    repo.gated === false ? undefined : findAccessStatus(ctx.db, repo.id, principal.user.id),
+  ]);
+  return { orgRole, accessStatus: accessStatus as AccessStatus | undefined };
+}
+
+export interface RepoRequest {
+  readonly type: RepoType;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * The repo named, if the principal may do `action` on it; otherwise the HubError of tokens.md §6.
+ * Every route on a repo goes through here, and so will git and LFS.
+ */
+export async function requireRepo(
+  ctx: Context,
+  principal: Principal,
+  target: RepoRequest,
+  action: RepoAction,
+): Promise<{ repo: Repo; relation: Relation }> {
+  const repo = await findRepo(ctx.db, target.type, target.namespace, target.name);
+  if (!repo) throw repoNotFound(principal);
+  const relation = await loadRelation(ctx, principal, repo);
+  const decision = authorizeRepo(principal, repo, relation, action);
+  if (!decision.allowed) throw denialError(decision.denial, principal, repo, ctx.config.publicUrl);
+  return { repo, relation };
+}
+
+/** The namespace named, if the principal may do `action` in it. */
+export async function requireNamespace(
+  ctx: Context,
+  principal: Principal,
+  name: string,
+  action: NamespaceAction,
+  repoType: RepoType = "model",
+): Promise<{ namespace: NamespaceRef; orgRole: OrgRole | undefined }> {
+  const namespace = await findNamespace(ctx.db, name);
+  if (!namespace) {
+    if (action === "repo.create") {
+      throw new HubError("Forbidden", `You don't have the rights to create a ${repoType} under namespace "${name}"`);
+    }
+    throw new HubError("NotFound", `Organization "${name}" not found`);
+  }
+  const orgRole =
+    principal.type !== "anonymous" && namespace.kind === "org"
+      ? await findOrgRole(ctx.db, namespace.id, principal.user.id)
+      : undefined;
+  const decision = authorizeNamespace(principal, namespace, { orgRole }, action, repoType);
+  if (!decision.allowed) throw denialError(decision.denial, principal, undefined, ctx.config.publicUrl);
+  return { namespace, orgRole };
+}

@@ -1,0 +1,65 @@
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import { type Config, loadSecrets, type Secrets } from "./config.ts";
+import { RepoStorage } from "./git/repo-storage.ts";
+import { redactTokens } from "./log-redaction.ts";
+import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
+
+/** Everything a request handler, git handler or CLI command needs, wired by hand. */
+export interface Context {
+  readonly config: Config;
+  readonly secrets: Secrets;
+  readonly db: Db;
+  readonly dialect: Dialect;
+  readonly storage: RepoStorage;
+  readonly logger: Logger;
+  /** The clock, a seam for tests of expiry and throttling. */
+  now(): Date;
+  close(): Promise<void>;
+}
+
+export interface ContextOverrides {
+  secrets?: Secrets;
+  logger?: Logger;
+  now?: () => Date;
+  /** PostgreSQL schema (tests give each run its own). */
+  pgSchema?: string;
+}
+
+export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
+  const secrets = overrides.secrets ?? loadSecrets(config);
+  const { db, dialect, close } = await openDatabase({
+    url: config.databaseUrl,
+    sqlitePath: path.join(config.dataDir, "berth.sqlite"),
+    ...(overrides.pgSchema ? { pgSchema: overrides.pgSchema } : {}),
+  });
+  await migrateToLatest(db);
+  const logger =
+    overrides.logger ??
+    pino({
+      level: config.logLevel,
+      // Credentials never reach a log line: headers are redacted by path, token-shaped strings anywhere.
+      redact: {
+        paths: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
+        censor: "[redacted]",
+      },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === "string" ? redactTokens(arg) : arg)) as Parameters<typeof method>,
+          );
+        },
+      },
+    });
+  return {
+    config,
+    secrets,
+    db,
+    dialect,
+    storage: new RepoStorage(config.dataDir),
+    logger,
+    now: overrides.now ?? (() => new Date()),
+    close,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The one error type. Codes are the Hub's vocabulary where the clients know one (they read
+ * `X-Error-Code` for RepoNotFound, RevisionNotFound, EntryNotFound and GatedRepo) and Berth's own
+ * otherwise. `wireCode` says whether the code goes out in `X-Error-Code`: the Hub sends none for a bad
+ * credential or a plain 403, and Python turns a bare 401 into "Invalid credentials" only without one.
+ */
+export type ErrorCode =
+  | "RepoNotFound"
+  | "RevisionNotFound"
+  | "EntryNotFound"
+  | "GatedRepo"
+  | "InvalidCredentials"
+  | "AuthRequired"
+  | "ScopeMissing"
+  | "Forbidden"
+  | "BadRequest"
+  | "NotFound"
+  | "Conflict"
+  | "RateLimited"
+  | "PayloadTooLarge"
+  | "UnsupportedMediaType"
+  | "Unprocessable"
+  | "Internal";
+
+const statusByCode: Record<ErrorCode, number> = {
+  RepoNotFound: 404,
+  RevisionNotFound: 404,
+  EntryNotFound: 404,
+  GatedRepo: 403,
+  InvalidCredentials: 401,
+  AuthRequired: 401,
+  ScopeMissing: 403,
+  Forbidden: 403,
+  BadRequest: 400,
+  NotFound: 404,
+  Conflict: 409,
+  RateLimited: 429,
+  PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
+  Unprocessable: 422,
+  Internal: 500,
+};
+
+const wireCodes = new Set<ErrorCode>(["RepoNotFound", "RevisionNotFound", "EntryNotFound", "GatedRepo"]);
+
+export interface HubErrorOptions {
+  /** Overrides the table, e.g. 401 for RepoNotFound to an anonymous caller. */
+  status?: number;
+  cause?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class HubError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, options: HubErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "HubError";
+    this.code = code;
+    this.status = options.status ?? statusByCode[code];
+    this.headers = options.headers ?? {};
+  }
+
+  /** The value of `X-Error-Code`, or undefined when the Hub would send none. */
+  get wireCode(): string | undefined {
+    return wireCodes.has(this.code) ? this.code : undefined;
+  }
+}
+
+export function statusOf(code: ErrorCode): number {
+  return statusByCode[code];
+}
+
+export const INVALID_CREDENTIALS = "Invalid credentials in Authorization header";

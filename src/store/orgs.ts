@@ -1,0 +1,125 @@
+import type { Member, NamespaceRef, Org } from "../domain/entities.ts";
+import { nameKey } from "../domain/names.ts";
+import { newObjectId } from "../domain/object-id.ts";
+import type { OrgRole } from "../domain/token.ts";
+import { HubError } from "../errors.ts";
+import { type Db, isUniqueViolation } from "./db.ts";
+import { toUser } from "./users.ts";
+
+/** Creates an org with its first member, `owner`, as admin. */
+export async function createOrg(
+  db: Db,
+  input: { name: string; fullname?: string | undefined; ownerId: string },
+  now: Date,
+): Promise<Org> {
+  const org: Org = { id: newObjectId(), name: input.name, fullname: input.fullname ?? input.name, createdAt: now };
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("namespace")
+        .values({ key: nameKey(org.name), kind: "org", entity_id: org.id })
+        .execute();
+      await trx
+        .insertInto("org")
+        .values({ id: org.id, name: org.name, fullname: org.fullname, created_at: now.toISOString() })
+        .execute();
+      await trx
+        .insertInto("member")
+        .values({ org_id: org.id, user_id: input.ownerId, role: "admin", created_at: now.toISOString() })
+        .execute();
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new HubError("Conflict", `The name "${input.name}" is already taken`);
+    throw error;
+  }
+  return org;
+}
+
+export async function findOrgByName(db: Db, name: string): Promise<Org | undefined> {
+  const row = await db
+    .selectFrom("namespace")
+    .innerJoin("org", "org.id", "namespace.entity_id")
+    .selectAll("org")
+    .where("namespace.key", "=", nameKey(name))
+    .where("namespace.kind", "=", "org")
+    .executeTakeFirst();
+  return row && { id: row.id, name: row.name, fullname: row.fullname, createdAt: new Date(row.created_at) };
+}
+
+export async function getOrgByName(db: Db, name: string): Promise<Org> {
+  const org = await findOrgByName(db, name);
+  if (!org) throw new HubError("NotFound", `Organization "${name}" not found`);
+  return org;
+}
+
+/** A user or org namespace by name, with its canonical spelling. */
+export async function findNamespace(db: Db, name: string): Promise<NamespaceRef | undefined> {
+  const row = await db
+    .selectFrom("namespace")
+    .leftJoin("user", "user.id", "namespace.entity_id")
+    .leftJoin("org", "org.id", "namespace.entity_id")
+    .select(["namespace.kind", "namespace.entity_id", "user.name as user_name", "org.name as org_name"])
+    .where("namespace.key", "=", nameKey(name))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const canonical = row.kind === "user" ? row.user_name : row.org_name;
+  return { id: row.entity_id, kind: row.kind, name: canonical ?? name };
+}
+
+export async function findOrgRole(db: Db, orgId: string, userId: string): Promise<OrgRole | undefined> {
+  const row = await db
+    .selectFrom("member")
+    .select("role")
+    .where("org_id", "=", orgId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return row?.role as OrgRole | undefined;
+}
+
+/** Adds a member or changes their role. */
+export async function setMember(db: Db, orgId: string, userId: string, role: OrgRole, now: Date): Promise<void> {
+  await db
+    .insertInto("member")
+    .values({ org_id: orgId, user_id: userId, role, created_at: now.toISOString() })
+    .onConflict((oc) => oc.columns(["org_id", "user_id"]).doUpdateSet({ role }))
+    .execute();
+}
+
+/** Removes a member; false when they were not one. Refuses to remove the last admin. */
+export async function removeMember(db: Db, orgId: string, userId: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom("member")
+      .select("role")
+      .where("org_id", "=", orgId)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    if (!row) return false;
+    if (row.role === "admin") await assertAnotherAdmin(trx, orgId, userId);
+    await trx.deleteFrom("member").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
+    return true;
+  });
+}
+
+/** An org keeps at least one admin, or nobody could manage it again. */
+export async function assertAnotherAdmin(db: Db, orgId: string, userId: string): Promise<void> {
+  const other = await db
+    .selectFrom("member")
+    .select("user_id")
+    .where("org_id", "=", orgId)
+    .where("role", "=", "admin")
+    .where("user_id", "!=", userId)
+    .executeTakeFirst();
+  if (!other) throw new HubError("BadRequest", "An organization must keep at least one admin");
+}
+
+export async function listMembers(db: Db, orgId: string): Promise<Member[]> {
+  const rows = await db
+    .selectFrom("member")
+    .innerJoin("user", "user.id", "member.user_id")
+    .select(["user.id", "user.name", "user.email", "user.fullname", "user.is_admin", "user.created_at", "member.role"])
+    .where("member.org_id", "=", orgId)
+    .orderBy("user.name")
+    .execute();
+  return rows.map((row) => ({ user: toUser(row), role: row.role as OrgRole }));
+}

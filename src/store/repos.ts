@@ -1,0 +1,172 @@
+import { sql } from "kysely";
+import type { Gated, NamespaceRef, Repo } from "../domain/entities.ts";
+import { nameKey } from "../domain/names.ts";
+import type { RepoType } from "../domain/repo-id.ts";
+import { HubError } from "../errors.ts";
+import { type Db, isUniqueViolation } from "./db.ts";
+import type { RepoTable } from "./schema.ts";
+
+export function repoKey(type: RepoType, namespace: string, name: string): string {
+  return `${type}/${nameKey(namespace)}/${nameKey(name)}`;
+}
+
+function toRepo(row: RepoTable): Repo {
+  return {
+    id: row.id,
+    type: row.type as RepoType,
+    namespaceId: row.namespace_id,
+    namespaceKind: row.namespace_kind,
+    namespace: row.namespace,
+    name: row.name,
+    private: row.private === 1,
+    gated: row.gated === "auto" || row.gated === "manual" ? row.gated : false,
+    sdk: row.sdk ?? undefined,
+    createdBy: row.created_by ?? undefined,
+    createdAt: new Date(row.created_at),
+    lastModified: new Date(row.last_modified),
+  };
+}
+
+export interface NewRepo {
+  id: string;
+  type: RepoType;
+  namespace: NamespaceRef;
+  name: string;
+  private: boolean;
+  sdk: string | undefined;
+  createdBy: string;
+}
+
+export async function insertRepo(db: Db, input: NewRepo, now: Date): Promise<Repo> {
+  const row: RepoTable = {
+    id: input.id,
+    type: input.type,
+    namespace_id: input.namespace.id,
+    namespace_kind: input.namespace.kind,
+    namespace: input.namespace.name,
+    name: input.name,
+    key: repoKey(input.type, input.namespace.name, input.name),
+    private: input.private ? 1 : 0,
+    gated: "false",
+    sdk: input.sdk ?? null,
+    created_by: input.createdBy,
+    created_at: now.toISOString(),
+    last_modified: now.toISOString(),
+  };
+  try {
+    await db.insertInto("repo").values(row).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw repoExists(input.type, `${input.namespace.name}/${input.name}`);
+    throw error;
+  }
+  return toRepo(row);
+}
+
+export function repoExists(type: RepoType, id: string): HubError {
+  return new HubError("Conflict", `A ${type} repository called ${id} already exists`);
+}
+
+export async function findRepo(db: Db, type: RepoType, namespace: string, name: string): Promise<Repo | undefined> {
+  const row = await db
+    .selectFrom("repo")
+    .selectAll()
+    .where("key", "=", repoKey(type, namespace, name))
+    .executeTakeFirst();
+  return row && toRepo(row);
+}
+
+export async function deleteRepoRow(db: Db, id: string): Promise<void> {
+  await db.deleteFrom("repo").where("id", "=", id).execute();
+}
+
+export async function moveRepoRow(db: Db, repo: Repo, to: NamespaceRef, name: string, now: Date): Promise<Repo> {
+  const key = repoKey(repo.type, to.name, name);
+  try {
+    await db
+      .updateTable("repo")
+      .set({
+        namespace_id: to.id,
+        namespace_kind: to.kind,
+        namespace: to.name,
+        name,
+        key,
+        last_modified: now.toISOString(),
+      })
+      .where("id", "=", repo.id)
+      .execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw repoExists(repo.type, `${to.name}/${name}`);
+    throw error;
+  }
+  return { ...repo, namespaceId: to.id, namespaceKind: to.kind, namespace: to.name, name, lastModified: now };
+}
+
+export async function updateRepoSettings(
+  db: Db,
+  id: string,
+  settings: { private?: boolean | undefined; gated?: Gated | undefined },
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable("repo")
+    .set({
+      ...(settings.private === undefined ? {} : { private: settings.private ? 1 : 0 }),
+      ...(settings.gated === undefined ? {} : { gated: String(settings.gated) }),
+      last_modified: now.toISOString(),
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function touchRepo(db: Db, id: string, now: Date): Promise<void> {
+  await db.updateTable("repo").set({ last_modified: now.toISOString() }).where("id", "=", id).execute();
+}
+
+export type RepoSort = "id" | "createdAt" | "lastModified";
+
+export interface RepoQuery {
+  type: RepoType;
+  search: readonly string[];
+  author: string | undefined;
+  sort: RepoSort;
+  descending: boolean;
+  limit: number;
+  offset: number;
+  /** Private repos are listed only in these namespaces, or when their id is in `privateRepoIds`. */
+  privateNamespaceIds: readonly string[];
+  privateRepoIds: readonly string[];
+}
+
+const sortColumn = { id: "key", createdAt: "created_at", lastModified: "last_modified" } as const;
+
+export async function listRepos(db: Db, query: RepoQuery): Promise<Repo[]> {
+  let select = db.selectFrom("repo").selectAll().where("type", "=", query.type);
+  for (const term of query.search) {
+    // The key is lower-cased; escape LIKE's wildcards so a search for "_" means an underscore.
+    select = select.where(likeKey(`%${escapeLike(nameKey(term))}%`));
+  }
+  if (query.author !== undefined) {
+    select = select.where(likeKey(`${query.type}/${escapeLike(nameKey(query.author))}/%`));
+  }
+  select = select.where((eb) => {
+    const visible = [eb("private", "=", 0)];
+    if (query.privateNamespaceIds.length > 0) visible.push(eb("namespace_id", "in", query.privateNamespaceIds));
+    if (query.privateRepoIds.length > 0) visible.push(eb("id", "in", query.privateRepoIds));
+    return eb.or(visible);
+  });
+  const rows = await select
+    .orderBy(sortColumn[query.sort], query.descending ? "desc" : "asc")
+    .orderBy("key", "asc")
+    .limit(query.limit)
+    .offset(query.offset)
+    .execute();
+  return rows.map(toRepo);
+}
+
+function escapeLike(term: string): string {
+  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function likeKey(pattern: string) {
+  return sql<boolean>`key like ${pattern} escape '\\'`;
+}

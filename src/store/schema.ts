@@ -1,0 +1,103 @@
+/**
+ * Table types. One schema for SQLite and PostgreSQL, so the column types are the common ground:
+ * timestamps are ISO-8601 UTC text (they sort as text), booleans are integers 0/1, JSON is text.
+ */
+export interface NamespaceTable {
+  /** Lower-cased name: users and orgs share one namespace, as on the Hub. */
+  key: string;
+  kind: "user" | "org";
+  entity_id: string;
+}
+
+export interface UserTable {
+  id: string;
+  name: string;
+  email: string;
+  fullname: string;
+  password_hash: string | null;
+  is_admin: number;
+  created_at: string;
+}
+
+export interface OrgTable {
+  id: string;
+  name: string;
+  fullname: string;
+  created_at: string;
+}
+
+export interface MemberTable {
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: string;
+}
+
+export interface TokenTable {
+  id: string;
+  user_id: string;
+  display_name: string;
+  role: string;
+  fine_grained: string | null;
+  hash: string;
+  hint: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  last_used_user_agent: string | null;
+}
+
+export interface SessionTable {
+  /** HMAC of the cookie value. */
+  hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface LoginFailureTable {
+  /** `user:<name key>` or `ip:<address>`. */
+  subject: string;
+  at: string;
+}
+
+export interface RepoTable {
+  id: string;
+  type: string;
+  namespace_id: string;
+  namespace_kind: "user" | "org";
+  namespace: string;
+  name: string;
+  /** `<type>/<namespace>/<name>`, lower-cased: repo ids are case-insensitive. */
+  key: string;
+  private: number;
+  gated: string;
+  sdk: string | null;
+  created_by: string | null;
+  created_at: string;
+  last_modified: string;
+}
+
+export interface AccessRequestTable {
+  repo_id: string;
+  user_id: string;
+  status: string;
+  fields: string | null;
+  /** 1 when an owner granted it by hand (the Hub then reports no email). */
+  granted: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  namespace: NamespaceTable;
+  user: UserTable;
+  org: OrgTable;
+  member: MemberTable;
+  token: TokenTable;
+  session: SessionTable;
+  login_failure: LoginFailureTable;
+  repo: RepoTable;
+  access_request: AccessRequestTable;
+}

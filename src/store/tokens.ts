@@ -1,0 +1,149 @@
+import type { User } from "../domain/entities.ts";
+import type { FineGrained, Token, TokenRole } from "../domain/token.ts";
+import { HubError } from "../errors.ts";
+import { type Db, isUniqueViolation } from "./db.ts";
+import type { TokenTable, UserTable } from "./schema.ts";
+import { toUser } from "./users.ts";
+
+function toToken(row: TokenTable): Token {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    displayName: row.display_name,
+    role: row.role as TokenRole,
+    fineGrained: row.fine_grained === null ? undefined : (JSON.parse(row.fine_grained) as FineGrained),
+    hint: row.hint,
+    createdAt: new Date(row.created_at),
+    expiresAt: row.expires_at === null ? undefined : new Date(row.expires_at),
+    lastUsedAt: row.last_used_at === null ? undefined : new Date(row.last_used_at),
+    lastUsedIp: row.last_used_ip ?? undefined,
+    lastUsedUserAgent: row.last_used_user_agent ?? undefined,
+  };
+}
+
+export interface NewToken {
+  id: string;
+  userId: string;
+  displayName: string;
+  role: TokenRole;
+  fineGrained: FineGrained | undefined;
+  hash: string;
+  hint: string;
+  expiresAt: Date | undefined;
+}
+
+export async function insertToken(db: Db, input: NewToken, now: Date): Promise<Token> {
+  const row: TokenTable = {
+    id: input.id,
+    user_id: input.userId,
+    display_name: input.displayName,
+    role: input.role,
+    fine_grained: input.fineGrained ? JSON.stringify(input.fineGrained) : null,
+    hash: input.hash,
+    hint: input.hint,
+    created_at: now.toISOString(),
+    expires_at: input.expiresAt?.toISOString() ?? null,
+    last_used_at: null,
+    last_used_ip: null,
+    last_used_user_agent: null,
+  };
+  try {
+    await db.insertInto("token").values(row).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new HubError("Conflict", `A token named "${input.displayName}" already exists`);
+    }
+    throw error;
+  }
+  return toToken(row);
+}
+
+/** The hot path: one indexed lookup by keyed hash, joined with the owner. */
+export async function findTokenByHash(db: Db, hash: string): Promise<{ token: Token; user: User } | undefined> {
+  const row = await db
+    .selectFrom("token")
+    .innerJoin("user", "user.id", "token.user_id")
+    .selectAll("token")
+    .select([
+      "user.name as u_name",
+      "user.email as u_email",
+      "user.fullname as u_fullname",
+      "user.is_admin as u_is_admin",
+      "user.created_at as u_created_at",
+    ])
+    .where("token.hash", "=", hash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const user: Pick<UserTable, "id" | "name" | "email" | "fullname" | "is_admin" | "created_at"> = {
+    id: row.user_id,
+    name: row.u_name,
+    email: row.u_email,
+    fullname: row.u_fullname,
+    is_admin: row.u_is_admin,
+    created_at: row.u_created_at,
+  };
+  return { token: toToken(row), user: toUser(user) };
+}
+
+export async function listTokens(db: Db, userId: string): Promise<Token[]> {
+  const rows = await db.selectFrom("token").selectAll().where("user_id", "=", userId).orderBy("created_at").execute();
+  return rows.map(toToken);
+}
+
+export async function findToken(db: Db, userId: string, id: string): Promise<Token | undefined> {
+  const row = await db
+    .selectFrom("token")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row && toToken(row);
+}
+
+export async function findTokenByName(db: Db, userId: string, displayName: string): Promise<Token | undefined> {
+  const row = await db
+    .selectFrom("token")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("display_name", "=", displayName)
+    .executeTakeFirst();
+  return row && toToken(row);
+}
+
+/** Replaces the stored hash: the old value stops working with this statement. */
+export async function replaceTokenHash(
+  db: Db,
+  userId: string,
+  id: string,
+  hash: string,
+  hint: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("token")
+    .set({ hash, hint })
+    .where("user_id", "=", userId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteToken(db: Db, userId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom("token").where("user_id", "=", userId).where("id", "=", id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function recordTokenUse(
+  db: Db,
+  id: string,
+  use: { at: Date; ip: string | undefined; userAgent: string | undefined },
+): Promise<void> {
+  await db
+    .updateTable("token")
+    .set({
+      last_used_at: use.at.toISOString(),
+      last_used_ip: use.ip ?? null,
+      last_used_user_agent: use.userAgent?.slice(0, 512) ?? null,
+    })
+    .where("id", "=", id)
+    .execute();
+}
