@@ -1,6 +1,7 @@
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { type Config, loadSecrets, type Secrets } from "./config.ts";
+import { FileLfsStorage, type LfsStorage } from "./git/lfs-store.ts";
 import { RepoStorage } from "./git/repo-storage.ts";
 import { redactTokens } from "./log-redaction.ts";
 import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
@@ -12,6 +13,7 @@ export interface Context {
   readonly db: Db;
   readonly dialect: Dialect;
   readonly storage: RepoStorage;
+  readonly lfs: LfsStorage;
   readonly logger: Logger;
   /** The clock, a seam for tests of expiry and throttling. */
   now(): Date;
@@ -58,6 +60,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     db,
     dialect,
     storage: new RepoStorage(config.dataDir),
+    lfs: new FileLfsStorage(config.dataDir),
     logger,
     now: overrides.now ?? (() => new Date()),
     close,

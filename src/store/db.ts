@@ -4,6 +4,7 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import * as initial from "./migrations/001-initial.ts";
+import * as lfsObjects from "./migrations/002-lfs-objects.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -24,7 +25,7 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
 }
 
-const migrations: Record<string, Migration> = { "001-initial": initial };
+const migrations: Record<string, Migration> = { "001-initial": initial, "002-lfs-objects": lfsObjects };
 
 class StaticProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {

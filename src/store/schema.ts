@@ -90,6 +90,14 @@ export interface AccessRequestTable {
   updated_at: string;
 }
 
+export interface LfsObjectTable {
+  repo_id: string;
+  oid: string;
+  /** bigint: PostgreSQL hands it back as a string, SQLite as a number. */
+  size: number | string;
+  created_at: string;
+}
+
 export interface Database {
   namespace: NamespaceTable;
   user: UserTable;
@@ -100,4 +108,5 @@ export interface Database {
   login_failure: LoginFailureTable;
   repo: RepoTable;
   access_request: AccessRequestTable;
+  lfs_object: LfsObjectTable;
 }

@@ -1,0 +1,87 @@
+/**
+ * Content-addressed store of Git LFS objects, keyed by SHA-256, under `<dataDir>/lfs/objects/ab/cd/<oid>`.
+ * Storage keeps one copy per oid; which repo may see which oid is the database's business
+ * (store/lfs-objects.ts): knowing an oid never opens another repo's content.
+ *
+ * An upload is streamed to `<dataDir>/tmp`, hashed and measured on the way, and renamed into place only
+ * when both match, so a half-written or forged object is never visible. Object storage can replace this
+ * class later behind the same interface.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { type Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { newObjectId } from "../domain/object-id.ts";
+import { HubError } from "../errors.ts";
+
+export const OID = /^[0-9a-f]{64}$/;
+
+export interface LfsStorage {
+  /** The stored size, or undefined when the object is absent. */
+  sizeOf(oid: string): Promise<number | undefined>;
+  /** Bytes `start`..`end` inclusive (the whole object when omitted). */
+  read(oid: string, range?: { start: number; end: number }): ReadStream;
+  /** Stores the stream as `oid` if its SHA-256 and size match; otherwise throws Unprocessable and keeps nothing. */
+  write(oid: string, size: number, body: Readable): Promise<void>;
+}
+
+export class FileLfsStorage implements LfsStorage {
+  readonly #root: string;
+  readonly #tmp: string;
+
+  constructor(dataDir: string) {
+    this.#root = path.join(dataDir, "lfs", "objects");
+    this.#tmp = path.join(dataDir, "tmp");
+  }
+
+  pathOf(oid: string): string {
+    if (!OID.test(oid)) throw new HubError("Unprocessable", `Invalid LFS oid "${oid.slice(0, 80)}"`);
+    return path.join(this.#root, oid.slice(0, 2), oid.slice(2, 4), oid);
+  }
+
+  async sizeOf(oid: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.pathOf(oid))).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  read(oid: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.pathOf(oid), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async write(oid: string, size: number, body: Readable): Promise<void> {
+    const target = this.pathOf(oid);
+    await mkdir(this.#tmp, { recursive: true });
+    const temp = path.join(this.#tmp, `lfs-${newObjectId()}`);
+    const hash = createHash("sha256");
+    let received = 0;
+    try {
+      const measure = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          received += chunk.length;
+          done(null, chunk);
+        },
+      });
+      await pipeline(body, measure, createWriteStream(temp, { flags: "wx" }));
+      const digest = hash.digest("hex");
+      if (received !== size || digest !== oid) {
+        throw new HubError(
+          "Unprocessable",
+          received !== size
+            ? `Size mismatch: expected ${size} bytes, received ${received}`
+            : "SHA-256 mismatch: the content does not match the oid",
+        );
+      }
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(temp, target);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+}

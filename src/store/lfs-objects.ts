@@ -1,0 +1,21 @@
+import type { Db } from "./db.ts";
+
+/** Records that a repo holds an LFS object (after a verified upload, or a commit that references it). */
+export async function linkLfsObject(db: Db, repoId: string, oid: string, size: number, now: Date): Promise<void> {
+  await db
+    .insertInto("lfs_object")
+    .values({ repo_id: repoId, oid, size, created_at: now.toISOString() })
+    .onConflict((oc) => oc.columns(["repo_id", "oid"]).doNothing())
+    .execute();
+}
+
+/** The size of an LFS object this repo holds; undefined when the repo does not hold it. */
+export async function findRepoLfsObject(db: Db, repoId: string, oid: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("lfs_object")
+    .select("size")
+    .where("repo_id", "=", repoId)
+    .where("oid", "=", oid)
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.size);
+}
