@@ -3,6 +3,7 @@ import pino, { type Logger } from "pino";
 import { type Config, loadSecrets, type Secrets } from "./config.ts";
 import { FileLfsStorage, type LfsStorage } from "./git/lfs-store.ts";
 import { RepoStorage } from "./git/repo-storage.ts";
+import { TreeReader } from "./git/tree-reader.ts";
 import { redactTokens } from "./log-redaction.ts";
 import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
 
@@ -14,6 +15,8 @@ export interface Context {
   readonly dialect: Dialect;
   readonly storage: RepoStorage;
   readonly lfs: LfsStorage;
+  /** Parsed commit trees, cached by repo and commit (a commit's tree never changes). */
+  readonly trees: TreeReader;
   readonly logger: Logger;
   /** The clock, a seam for tests of expiry and throttling. */
   now(): Date;
@@ -61,6 +64,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     dialect,
     storage: new RepoStorage(config.dataDir),
     lfs: new FileLfsStorage(config.dataDir),
+    trees: new TreeReader(),
     logger,
     now: overrides.now ?? (() => new Date()),
     close,

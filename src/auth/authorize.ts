@@ -6,6 +6,15 @@
  * Effective rights = what the user may do (tokens.md §5) ∩ what the credential allows (§3–§4).
  * Checks run in an order that never tells a stranger more than they may know: visibility first (a
  * private repo they cannot see is "not found"), then the gate, then the user's right, then the token's.
+ *
+ * Choices where tokens.md is silent (the matrix in authorize.test.ts pins them):
+ * - A gate is passed with write on the repo (owner, org write/admin, a contributor on a repo they
+ *   created) or an accepted request; org `read` members and other contributors ask like anyone.
+ * - A fine-grained token sees a private repo when it holds any `repo.*` permission on it or on its
+ *   namespace; a read without `repo.content.read` is then a 403 naming it, not a 404. A namespace
+ *   scope with `repo.content.read` counts like a repo scope for gated repos.
+ * - A read token may list access requests (a read) and ask for access (it concerns only its owner).
+ * - Org members of any role may read the member list; a fine-grained token needs `org.read` for it.
  */
 import type { AccessStatus, NamespaceRef, Repo } from "../domain/entities.ts";
 import type { RepoType } from "../domain/repo-id.ts";
@@ -43,7 +52,19 @@ export type RepoAction =
   /** List gated access requests. */
   | "repo.access.read"
   /** Accept, reject, grant gated access. */
-  | "repo.access.write";
+  | "repo.access.write"
+  /**
+   * Open a pull request (`create_pr=1` commits) or discussion: read access to the repo is enough for
+   * the user (hub-api.md §8.1); a read-role token is refused like any write, a write-role token
+   * passes, a fine-grained one needs `discussion.write` (global, or on the repo or its namespace).
+   */
+  | "repo.discussion.write"
+  /**
+   * Call the inference API on the model (issue 5): read of its content, gate included, and a credential
+   * that may call inference on its owner's behalf: a session, a read or write token, or a fine-grained
+   * token holding `inference.serverless.write` on the owner's own user entity (or in `global`).
+   */
+  | "repo.inference";
 
 export type NamespaceAction = "repo.create" | "org.members.read" | "org.members.write";
 
@@ -51,14 +72,16 @@ export type Denial =
   /** The repo does not exist for this principal (missing, or private and not theirs). */
   | { readonly type: "not-found" }
   /** A write needs a signed-in user. */
-  | { readonly type: "auth-required" }
+  | { readonly type: "auth-required"; readonly message?: string }
   /** Gated content without an accepted request. */
   | { readonly type: "gated"; readonly state: "none" | AccessStatus }
   /** The user passed the gate but the fine-grained token may not read gated repos. */
   | { readonly type: "token-gated" }
   | { readonly type: "read-role" }
   | { readonly type: "token-lacks"; readonly permission: Permission; readonly target: string }
-  | { readonly type: "user-lacks"; readonly message: string };
+  | { readonly type: "user-lacks"; readonly message: string }
+  /** A fine-grained token without `inference.serverless.write` for its owner `user`. */
+  | { readonly type: "inference-lacks"; readonly user: string };
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly denial: Denial };
 
@@ -90,6 +113,17 @@ export function userRepoRight(principal: Principal, repo: RepoFacts, relation: R
 const rank: Record<RepoRight, number> = { none: 0, read: 1, write: 2, admin: 3 };
 
 /** Permissions a fine-grained token holds on a repo: scoped to the repo itself or to its namespace. */
+const NO_PERMISSIONS: FineGrained = Object.freeze({ canReadGatedRepos: false, global: [], scoped: [] });
+
+/**
+ * The caps of a fine-grained token, or undefined when the principal is not one. A fine-grained token
+ * whose permissions are missing holds none: it must never count as uncapped.
+ */
+export function fineGrainedCaps(principal: Principal): FineGrained | undefined {
+  if (principal.type !== "token" || principal.token.role !== "fineGrained") return undefined;
+  return principal.token.fineGrained ?? NO_PERMISSIONS;
+}
+
 function repoPermissions(fineGrained: FineGrained, repo: RepoFacts): Set<Permission> {
   const held = new Set<Permission>();
   for (const scope of fineGrained.scoped) {
@@ -115,12 +149,32 @@ export function authorizeRepo(principal: Principal, repo: RepoFacts, relation: R
   const right = userRepoRight(principal, repo, relation);
   if (right === "none") return deny({ type: "not-found" });
 
-  const fineGrained =
-    principal.type === "token" && principal.token.role === "fineGrained" ? principal.token.fineGrained : undefined;
+  const fineGrained = fineGrainedCaps(principal);
   const held = fineGrained ? repoPermissions(fineGrained, repo) : undefined;
   // A fine-grained token sees a private repo only through a permission on it or its namespace.
   if (held && repo.private && ![...held].some((permission) => permission.startsWith("repo."))) {
     return deny({ type: "not-found" });
+  }
+
+  if (action === "repo.inference") {
+    const read = authorizeRepo(principal, repo, relation, "repo.content");
+    if (!read.allowed) return read;
+    if (principal.type === "anonymous") {
+      return deny({
+        type: "auth-required",
+        message: "You must be authenticated to call the inference API: send a token",
+      });
+    }
+    if (!fineGrained) return ALLOW;
+    const ownUser = fineGrained.scoped.some(
+      (scope) =>
+        scope.entity.type === "user" &&
+        scope.entity._id === principal.user.id &&
+        scope.permissions.includes("inference.serverless.write"),
+    );
+    return ownUser || fineGrained.global.includes("inference.serverless.write")
+      ? ALLOW
+      : deny({ type: "inference-lacks", user: principal.user.name });
   }
 
   if (action === "repo.info") {
@@ -144,6 +198,15 @@ export function authorizeRepo(principal: Principal, repo: RepoFacts, relation: R
   if (principal.type === "anonymous") return deny({ type: "auth-required" });
 
   if (action === "repo.request-access") return ALLOW;
+
+  if (action === "repo.discussion.write") {
+    if (principal.type === "session") return ALLOW;
+    if (principal.token.role === "read") return deny({ type: "read-role" });
+    if (!fineGrained || !held) return ALLOW;
+    return held.has("discussion.write") || fineGrained.global.includes("discussion.write")
+      ? ALLOW
+      : tokenLacks("discussion.write", repo);
+  }
 
   const needed: RepoRight = action === "repo.admin" ? "admin" : "write";
   if (rank[right] < rank[needed]) {

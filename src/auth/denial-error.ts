@@ -22,7 +22,10 @@ export function denialError(denial: Denial, principal: Principal, repo: Repo | u
     case "not-found":
       return repoNotFound(principal);
     case "auth-required":
-      return new HubError("AuthRequired", "You must be authenticated to do this: send a token with the write role");
+      return new HubError(
+        "AuthRequired",
+        denial.message ?? "You must be authenticated to do this: send a token with the write role",
+      );
     case "gated": {
       const label = repo ? `${repo.type} ${fullName(repo)}` : "this repository";
       if (principal.type === "anonymous") {
@@ -55,5 +58,10 @@ export function denialError(denial: Denial, principal: Principal, repo: Repo | u
       return new HubError("ScopeMissing", `This token lacks ${denial.permission} on ${denial.target}`);
     case "user-lacks":
       return new HubError("Forbidden", denial.message);
+    case "inference-lacks":
+      return new HubError(
+        "ScopeMissing",
+        `This authentication method does not have sufficient permissions to call Inference Providers on behalf of user ${denial.user}. Missing permission: inference.serverless.write ("Make calls to Inference Providers") on user ${denial.user}, or in global`,
+      );
   }
 }

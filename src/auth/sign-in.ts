@@ -2,6 +2,7 @@
  * Sign-in with a name or email and a password, rate limited per account and per address: after
  * `loginMaxFailures` failures in `loginWindowSeconds` for either, further attempts are refused with 429
  * before the password is even checked. Failures are counted in the database so every process agrees.
+ * An account is one subject whether it is named by user name or email.
  */
 import { randomBytes } from "node:crypto";
 import type { Context } from "../context.ts";
@@ -29,20 +30,23 @@ export async function signIn(ctx: Context, login: string, password: string, ip: 
   const now = ctx.now();
   const window = ctx.config.loginWindowSeconds;
   const since = new Date(now.getTime() - window * 1000);
-  const subjects = [`user:${nameKey(login)}`, `ip:${ip}`];
+  const found = await findLogin(ctx.db, login);
+  // An account is counted once whether it is named by user name or by email; an unknown login is
+  // counted under what was typed. Both answer alike, so the count reveals nothing.
+  const account = found ? `user:${found.user.id}` : `user:${nameKey(login)}`;
+  const subjects = [account, `ip:${ip}`];
   const counts = await countLoginFailures(ctx.db, subjects, since);
   if (counts.some((count) => count >= ctx.config.loginMaxFailures)) {
     throw new HubError("RateLimited", "Too many failed sign-in attempts; try again later", {
       headers: { "Retry-After": String(window) },
     });
   }
-  const found = await findLogin(ctx.db, login);
   const ok = await verifyPassword(found?.passwordHash, password);
   if (!found || !ok) {
     await recordLoginFailure(ctx.db, subjects, now, since);
     throw new HubError("InvalidCredentials", BAD_LOGIN);
   }
-  await clearLoginFailures(ctx.db, `user:${nameKey(login)}`);
+  await clearLoginFailures(ctx.db, account);
   const cookie = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + ctx.config.sessionTtlSeconds * 1000);
   await insertSession(

@@ -1,17 +1,35 @@
 import { randomUUID } from "node:crypto";
 import cookie from "@fastify/cookie";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from "fastify";
 import type { Context } from "../context.ts";
 import { redactTokens } from "../log-redaction.ts";
 import { registerAuthHook } from "./auth-hook.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import { registerFormParser } from "./form-parser.ts";
+import { registerAccessRequestRoutes } from "./routes/access-requests.ts";
 import { registerAuthRoutes } from "./routes/auth.ts";
+import { registerCommitRoutes } from "./routes/commit.ts";
+import { registerFileRoutes } from "./routes/files.ts";
+import { registerGitRoutes } from "./routes/git.ts";
+import { registerLfsRoutes } from "./routes/lfs.ts";
+import { registerOrgRoutes } from "./routes/orgs.ts";
+import { registerPreuploadRoutes } from "./routes/preupload.ts";
+import { registerRefRoutes } from "./routes/refs.ts";
+import { registerRepoInfoRoutes } from "./routes/repo-info.ts";
+import { registerRepoRoutes } from "./routes/repos.ts";
 import { registerTokenRoutes } from "./routes/settings-tokens.ts";
+import { registerTreeRoutes } from "./routes/tree.ts";
+import { registerValidateYamlRoutes } from "./routes/validate-yaml.ts";
+import { registerWebRoutes } from "./routes/web.ts";
 import { registerWhoamiRoutes } from "./routes/whoami.ts";
 
+export interface BuildAppOptions {
+  /** Sees each route as it is registered: the fuzz test enumerates every route with it. */
+  readonly onRoute?: (route: RouteOptions) => void;
+}
+
 /** Builds the HTTP app without listening, so tests inject requests into it. */
-export async function buildApp(ctx: Context): Promise<FastifyInstance> {
+export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimit,
@@ -22,6 +40,7 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
     // One line per request, written below with the URL scrubbed of anything token-shaped.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  if (options.onRoute) app.addHook("onRoute", options.onRoute);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("X-Request-Id", request.id);
   });
@@ -44,5 +63,18 @@ export async function buildApp(ctx: Context): Promise<FastifyInstance> {
   registerWhoamiRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
+  registerFileRoutes(app, ctx);
+  registerTreeRoutes(app, ctx);
+  registerRefRoutes(app, ctx);
+  registerGitRoutes(app, ctx);
+  registerLfsRoutes(app, ctx);
+  registerAccessRequestRoutes(app, ctx);
+  registerOrgRoutes(app, ctx);
+  registerRepoRoutes(app, ctx);
+  registerRepoInfoRoutes(app, ctx);
+  registerPreuploadRoutes(app, ctx);
+  registerCommitRoutes(app, ctx);
+  registerValidateYamlRoutes(app);
+  registerWebRoutes(app, ctx);
   return app;
 }

@@ -9,6 +9,13 @@ declare module "fastify" {
   interface FastifyRequest {
     principal: Principal;
   }
+  interface FastifyContextConfig {
+    /**
+     * Sign-in and sign-up forms: a post without the session's CSRF token runs as anonymous instead of
+     * failing, so a stale tab can still sign in. Such a route checks the Origin itself (login CSRF).
+     */
+    anonymousWithoutCsrf?: boolean;
+  }
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -41,6 +48,7 @@ export function registerAuthHook(app: FastifyInstance, ctx: Context): void {
       const body = request.body as { csrf?: unknown } | undefined;
       const presented = typeof header === "string" ? header : typeof body?.csrf === "string" ? body.csrf : undefined;
       if (!isCsrfTokenValid(principal.csrfToken, presented)) {
+        if (request.routeOptions.config.anonymousWithoutCsrf) return;
         throw new HubError("Forbidden", "Missing or invalid CSRF token");
       }
     }

@@ -15,9 +15,19 @@ export function sendError(reply: FastifyReply, error: HubError): FastifyReply {
   return reply.type("application/json; charset=utf-8").send({ error: error.message });
 }
 
+/**
+ * PostgreSQL refuses NUL bytes and unencodable characters in text (SQLSTATE 22021, 22P05). Berth never
+ * writes such text itself, so it came from the request (a `%00` in a name, a `\u0000` in JSON): a 400.
+ */
+const BAD_TEXT_SQLSTATES = new Set(["22021", "22P05"]);
+
 /** Anything thrown becomes a HubError; only a 5xx is logged with its cause, and its body says nothing inside. */
 export function toHubError(error: unknown): HubError {
   if (error instanceof HubError) return error;
+  const sqlState = (error as { code?: unknown } | undefined)?.code;
+  if (typeof sqlState === "string" && BAD_TEXT_SQLSTATES.has(sqlState)) {
+    return new HubError("BadRequest", "Invalid request: text must not contain NUL or invalid characters");
+  }
   if (error instanceof ZodError) {
     const message = error.issues
       .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))

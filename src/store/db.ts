@@ -1,10 +1,20 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import {
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+} from "kysely";
 import pg from "pg";
 import * as initial from "./migrations/001-initial.ts";
 import * as lfsObjects from "./migrations/002-lfs-objects.ts";
+import * as inference from "./migrations/003-inference.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -25,7 +35,9 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
 }
 
-const migrations: Record<string, Migration> = { "001-initial": initial, "002-lfs-objects": lfsObjects };
+const migrations: Record<string, Migration> = { "001-initial": initial, "002-lfs-objects": lfsObjects,
+  "003-inference": inference,
+};
 
 class StaticProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -63,7 +75,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
 }
 
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  // Kysely looks for its own migration tables in every schema unless told which one: beside another
+  // schema that has them (another test run, another app), it would skip creating ours and then fail.
+  const schema =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }

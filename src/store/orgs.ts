@@ -85,6 +85,33 @@ export async function setMember(db: Db, orgId: string, userId: string, role: Org
     .execute();
 }
 
+/**
+ * Adds a member or changes their role, refusing to demote the last admin. `onlyExisting` changes the
+ * role of a current member and answers "not-member" instead of adding one.
+ */
+export async function changeMemberRole(
+  db: Db,
+  input: { orgId: string; userId: string; role: OrgRole; onlyExisting: boolean },
+  now: Date,
+): Promise<"added" | "changed" | "not-member"> {
+  return db.transaction().execute(async (trx) => {
+    const current = await findOrgRole(trx, input.orgId, input.userId);
+    if (current === undefined && input.onlyExisting) return "not-member";
+    if (current === "admin" && input.role !== "admin") await assertAnotherAdmin(trx, input.orgId, input.userId);
+    await setMember(trx, input.orgId, input.userId, input.role, now);
+    return current === undefined ? "added" : "changed";
+  });
+}
+
+export async function countMembers(db: Db, orgId: string): Promise<number> {
+  const row = await db
+    .selectFrom("member")
+    .select(db.fn.countAll<string | number>().as("n"))
+    .where("org_id", "=", orgId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Removes a member; false when they were not one. Refuses to remove the last admin. */
 export async function removeMember(db: Db, orgId: string, userId: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {

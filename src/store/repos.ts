@@ -124,6 +124,19 @@ export async function touchRepo(db: Db, id: string, now: Date): Promise<void> {
 
 export type RepoSort = "id" | "createdAt" | "lastModified";
 
+/**
+ * Which private repos a listing may show (computed by auth/listing-scope.ts); public repos are always
+ * listed. A private repo is listed when `all`, when its namespace is in `namespaceIds`, or when its id is
+ * in `repoIds` and it still sits in one of `repoNamespaceIds` (a repo-scoped token must not follow a repo
+ * moved to a namespace its owner cannot read).
+ */
+export interface PrivateScope {
+  readonly all: boolean;
+  readonly namespaceIds: readonly string[];
+  readonly repoIds: readonly string[];
+  readonly repoNamespaceIds: readonly string[];
+}
+
 export interface RepoQuery {
   type: RepoType;
   search: readonly string[];
@@ -132,9 +145,7 @@ export interface RepoQuery {
   descending: boolean;
   limit: number;
   offset: number;
-  /** Private repos are listed only in these namespaces, or when their id is in `privateRepoIds`. */
-  privateNamespaceIds: readonly string[];
-  privateRepoIds: readonly string[];
+  privateScope: PrivateScope;
 }
 
 const sortColumn = { id: "key", createdAt: "created_at", lastModified: "last_modified" } as const;
@@ -142,18 +153,24 @@ const sortColumn = { id: "key", createdAt: "created_at", lastModified: "last_mod
 export async function listRepos(db: Db, query: RepoQuery): Promise<Repo[]> {
   let select = db.selectFrom("repo").selectAll().where("type", "=", query.type);
   for (const term of query.search) {
-    // The key is lower-cased; escape LIKE's wildcards so a search for "_" means an underscore.
-    select = select.where(likeKey(`%${escapeLike(nameKey(term))}%`));
+    // The key is `type/ns/name`, lower-cased: match after the type prefix so "model" does not match every
+    // model, and escape LIKE's wildcards so a search for "_" means an underscore.
+    select = select.where(likeKey(`${query.type}/%${escapeLike(nameKey(term))}%`));
   }
   if (query.author !== undefined) {
     select = select.where(likeKey(`${query.type}/${escapeLike(nameKey(query.author))}/%`));
   }
-  select = select.where((eb) => {
-    const visible = [eb("private", "=", 0)];
-    if (query.privateNamespaceIds.length > 0) visible.push(eb("namespace_id", "in", query.privateNamespaceIds));
-    if (query.privateRepoIds.length > 0) visible.push(eb("id", "in", query.privateRepoIds));
-    return eb.or(visible);
-  });
+  const scope = query.privateScope;
+  if (!scope.all) {
+    select = select.where((eb) => {
+      const visible = [eb("private", "=", 0)];
+      if (scope.namespaceIds.length > 0) visible.push(eb("namespace_id", "in", scope.namespaceIds));
+      if (scope.repoIds.length > 0 && scope.repoNamespaceIds.length > 0) {
+        visible.push(eb.and([eb("id", "in", scope.repoIds), eb("namespace_id", "in", scope.repoNamespaceIds)]));
+      }
+      return eb.or(visible);
+    });
+  }
   const rows = await select
     .orderBy(sortColumn[query.sort], query.descending ? "desc" : "asc")
     .orderBy("key", "asc")

@@ -46,6 +46,8 @@ export interface TokenTable {
   last_used_at: string | null;
   last_used_ip: string | null;
   last_used_user_agent: string | null;
+  /** Inference calls allowed per minute; null is unlimited (migration 003). */
+  rate_limit_per_minute?: number | null;
 }
 
 export interface SessionTable {
@@ -98,6 +100,39 @@ export interface LfsObjectTable {
   created_at: string;
 }
 
+export interface InferenceUpstreamTable {
+  /** A repo id or a glob (`acme/*`), lower-cased. */
+  pattern: string;
+  url: string;
+  /** The `model` sent upstream; null sends the repo id. */
+  upstream_model: string | null;
+  /** Berth's credential for the upstream, sealed with a key derived from the token key. */
+  api_key: string | null;
+  timeout_ms: number;
+  created_at: string;
+}
+
+export interface InferenceUsageTable {
+  id: string;
+  /** Null for a web session. */
+  token_id: string | null;
+  user_id: string;
+  model: string;
+  route: string;
+  status: number;
+  duration_ms: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  at: string;
+}
+
+export interface InferenceRateWindowTable {
+  token_id: string;
+  /** ISO minute the window starts at. */
+  window_start: string;
+  count: number;
+}
+
 export interface Database {
   namespace: NamespaceTable;
   user: UserTable;
@@ -109,4 +144,7 @@ export interface Database {
   repo: RepoTable;
   access_request: AccessRequestTable;
   lfs_object: LfsObjectTable;
+  inference_upstream: InferenceUpstreamTable;
+  inference_usage: InferenceUsageTable;
+  inference_rate_window: InferenceRateWindowTable;
 }

@@ -110,7 +110,10 @@ export async function findTokenByName(db: Db, userId: string, displayName: strin
   return row && toToken(row);
 }
 
-/** Replaces the stored hash: the old value stops working with this statement. */
+/**
+ * Replaces the stored hash: the old value stops working with this statement. The last-use record
+ * belonged to the old value, so it goes too.
+ */
 export async function replaceTokenHash(
   db: Db,
   userId: string,
@@ -120,7 +123,7 @@ export async function replaceTokenHash(
 ): Promise<boolean> {
   const result = await db
     .updateTable("token")
-    .set({ hash, hint })
+    .set({ hash, hint, last_used_at: null, last_used_ip: null, last_used_user_agent: null })
     .where("user_id", "=", userId)
     .where("id", "=", id)
     .executeTakeFirst();

@@ -11,13 +11,13 @@ const LoginBody = z.object({
   password: z.string().min(1).max(1024),
 });
 
+/** The session cookie's attributes, shared with the web sign-in form. */
+export function sessionCookieOptions(ctx: Context) {
+  return { path: "/", httpOnly: true, sameSite: "lax", secure: ctx.config.secureCookies } as const;
+}
+
 export function registerAuthRoutes(app: FastifyInstance, ctx: Context): void {
-  const cookieOptions = {
-    path: "/",
-    httpOnly: true,
-    sameSite: "lax",
-    secure: ctx.config.secureCookies,
-  } as const;
+  const cookieOptions = sessionCookieOptions(ctx);
 
   app.post("/api/auth/login", async (request, reply) => {
     const body = LoginBody.parse(request.body);

@@ -1,0 +1,62 @@
+/**
+ * A git blob as a stream: `git cat-file blob <oid>` piped out as it is produced, never buffered whole,
+ * and cut to a byte range on the way. The process is killed as soon as the range is complete or the
+ * reader goes away, so an aborted download never leaves git running.
+ */
+import { spawn } from "node:child_process";
+import { PassThrough, type Readable } from "node:stream";
+
+export interface ByteRange {
+  readonly start: number;
+  /** Inclusive. */
+  readonly end: number;
+}
+
+export function readBlob(repoDir: string, oid: string, range?: ByteRange): Readable {
+  if (!/^[0-9a-f]{40}$/.test(oid)) throw new Error(`invalid blob id ${oid}`);
+  const child = spawn("git", ["cat-file", "blob", oid], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+  const out = new PassThrough();
+  let position = 0;
+  let done = false;
+  let stderr = "";
+  const finish = () => {
+    if (done) return;
+    done = true;
+    out.end();
+    child.kill();
+  };
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  child.stdout.on("data", (chunk: Buffer) => {
+    if (done) return;
+    const chunkStart = position;
+    position += chunk.length;
+    if (!range) {
+      if (!out.write(chunk)) child.stdout.pause();
+      return;
+    }
+    const from = Math.max(range.start - chunkStart, 0);
+    const to = Math.min(range.end + 1 - chunkStart, chunk.length);
+    if (from < to && !out.write(chunk.subarray(from, to))) child.stdout.pause();
+    if (position > range.end) finish();
+  });
+  out.on("drain", () => child.stdout.resume());
+  out.on("close", () => {
+    if (!done) {
+      done = true;
+      child.kill();
+    }
+  });
+  child.on("error", (error) => out.destroy(error));
+  child.on("close", (code) => {
+    if (done) return;
+    if (code !== 0) {
+      done = true;
+      out.destroy(new Error(`git cat-file blob failed (${code}): ${stderr.trim()}`));
+      return;
+    }
+    finish();
+  });
+  return out;
+}

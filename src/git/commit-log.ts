@@ -1,0 +1,131 @@
+/**
+ * Commit history read from git: a page of `git log` newest first, the total count for `X-Total-Count`,
+ * and the last commit that touched each of a set of paths (the tree's `expand`).
+ */
+import { spawn } from "node:child_process";
+import { gitOrThrow } from "./git-command.ts";
+
+export interface CommitInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly message: string;
+  readonly date: Date;
+  readonly authorName: string;
+  readonly authorEmail: string;
+}
+
+export interface LastCommit {
+  readonly id: string;
+  readonly title: string;
+  readonly date: Date;
+}
+
+const FIELDS = 6;
+
+export async function listCommits(
+  repoDir: string,
+  commit: string,
+  page: { skip: number; limit: number },
+): Promise<CommitInfo[]> {
+  const out = await gitOrThrow(
+    [
+      "log",
+      "-z",
+      "--format=%H%x00%s%x00%B%x00%ct%x00%an%x00%ae",
+      `--skip=${page.skip}`,
+      `--max-count=${page.limit}`,
+      commit,
+      "--",
+    ],
+    { cwd: repoDir },
+  );
+  const fields = out.toString("utf8").split("\0");
+  const commits: CommitInfo[] = [];
+  for (let i = 0; i + FIELDS <= fields.length; i += FIELDS) {
+    const [id, title, body, seconds, authorName, authorEmail] = fields.slice(i, i + FIELDS) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    // -z puts a newline after the separator of all but the first record's id.
+    const cleanId = id.replace(/^\n/, "");
+    commits.push({
+      id: cleanId,
+      title,
+      message: body.replace(/\n+$/, ""),
+      date: new Date(Number(seconds) * 1000),
+      authorName,
+      authorEmail,
+    });
+  }
+  return commits;
+}
+
+export async function countCommits(repoDir: string, commit: string): Promise<number> {
+  const out = await gitOrThrow(["rev-list", "--count", commit, "--"], { cwd: repoDir });
+  return Number(out.toString("utf8").trim());
+}
+
+/**
+ * The newest commit at or before `commit` that changed each path (a file, or anything below a
+ * directory). One `git log --name-only` walk, stopped as soon as every path has its answer.
+ */
+export function lastCommits(
+  repoDir: string,
+  commit: string,
+  paths: readonly string[],
+): Promise<Map<string, LastCommit>> {
+  const found = new Map<string, LastCommit>();
+  if (paths.length === 0) return Promise.resolve(found);
+  const wanted = new Set(paths);
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      "git",
+      ["log", "-z", "--no-renames", "--name-only", "--format=%x01%H%x00%s%x00%ct", commit, "--", ...paths],
+      { cwd: repoDir, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, GIT_LITERAL_PATHSPECS: "1" } },
+    );
+    let buffered = "";
+    // Tokens are NUL-separated: "\x01<id>", "<title>", "<seconds>", then the changed paths.
+    let header: string[] = [];
+    let current: LastCommit | undefined;
+    let stopped = false;
+    const consume = (token: string) => {
+      if (token.startsWith("\x01")) header = [token.slice(1)];
+      else if (header.length > 0 && header.length < 3) header.push(token);
+      else {
+        const name = token.replace(/^\n/, "");
+        if (!current || name === "" || stopped) return;
+        // The changed file answers for itself and for every wanted directory above it.
+        let path = name;
+        for (;;) {
+          if (wanted.has(path) && !found.has(path)) found.set(path, current);
+          const slash = path.lastIndexOf("/");
+          if (slash < 0) break;
+          path = path.slice(0, slash);
+        }
+        if (found.size === wanted.size) {
+          stopped = true;
+          child.kill();
+        }
+        return;
+      }
+      if (header.length === 3) {
+        const [id, title, seconds] = header as [string, string, string];
+        current = { id, title, date: new Date(Number(seconds) * 1000) };
+        header = [];
+      }
+    };
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      buffered += chunk;
+      const tokens = buffered.split("\0");
+      buffered = tokens.pop() ?? "";
+      for (const token of tokens) consume(token);
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve(found));
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * git smart HTTP: `/{ns}/{name}[.git]/info/refs?service=…`, `…/git-upload-pack`, `…/git-receive-pack`,
+ * also under `/datasets/` and `/spaces/` (hub-api.md §11). Fetch needs `repo.content`, push `repo.write`,
+ * both asked of the authorization engine before git sees a byte. Permission is per repo, so a push is
+ * refused as a whole or handed to git as a whole.
+ *
+ * Registered in its own encapsulated plugin: its content-type parser hands the raw request stream through
+ * with no body limit (packs can be gigabytes), and its 401s carry `WWW-Authenticate`, without changing
+ * anything for the rest of the app.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { requireRepo } from "../../auth/repo-access.ts";
+import type { Context } from "../../context.ts";
+import type { RepoType } from "../../domain/repo-id.ts";
+import { HubError } from "../../errors.ts";
+import { type GitService, runSmartHttp } from "../../git/smart-http.ts";
+import { touchRepo } from "../../store/repos.ts";
+import { registerBasicChallenge } from "../basic-challenge.ts";
+
+export const REPO_ROUTE_PREFIXES: ReadonlyArray<readonly [string, RepoType]> = [
+  ["", "model"],
+  ["/datasets", "dataset"],
+  ["/spaces", "space"],
+];
+
+interface RepoParams {
+  ns: string;
+  name: string;
+}
+
+/** The repo a git or LFS URL names: `name` may carry the `.git` suffix git-lfs and many remotes add. */
+export function repoTarget(type: RepoType, params: RepoParams): { type: RepoType; namespace: string; name: string } {
+  const name = params.name.endsWith(".git") ? params.name.slice(0, -4) : params.name;
+  return { type, namespace: params.ns, name };
+}
+
+export function registerGitRoutes(app: FastifyInstance, ctx: Context): void {
+  app.register(async (scope) => {
+    // Leave every body unread: the handler streams `request.raw` into git, or refuses it unread.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
+    registerBasicChallenge(scope, { lfs: false });
+
+    for (const [prefix, type] of REPO_ROUTE_PREFIXES) {
+      const base = `${prefix}/:ns/:name`;
+      scope.get<{ Params: RepoParams; Querystring: { service?: string } }>(`${base}/info/refs`, (request, reply) => {
+        const service = request.query.service;
+        if (service !== "git-upload-pack" && service !== "git-receive-pack") {
+          throw new HubError("BadRequest", "Only the smart HTTP protocol is served: add ?service=git-upload-pack");
+        }
+        return serveGit(ctx, request, reply, type, service, "advertisement");
+      });
+      scope.post<{ Params: RepoParams }>(`${base}/git-upload-pack`, (request, reply) =>
+        serveGit(ctx, request, reply, type, "git-upload-pack", "rpc"),
+      );
+      scope.post<{ Params: RepoParams }>(`${base}/git-receive-pack`, (request, reply) =>
+        serveGit(ctx, request, reply, type, "git-receive-pack", "rpc"),
+      );
+    }
+  });
+}
+
+async function serveGit(
+  ctx: Context,
+  request: FastifyRequest<{ Params: RepoParams }>,
+  reply: FastifyReply,
+  type: RepoType,
+  service: GitService,
+  kind: "advertisement" | "rpc",
+): Promise<FastifyReply> {
+  const push = service === "git-receive-pack";
+  const principal = request.principal;
+  const expectedType = `application/x-git-${service.slice(4)}-request`;
+  if (kind === "rpc" && request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase() !== expectedType) {
+    throw new HubError("UnsupportedMediaType", `Expected Content-Type: ${expectedType}`);
+  }
+  const { repo } = await requireRepo(
+    ctx,
+    principal,
+    repoTarget(type, request.params),
+    push ? "repo.write" : "repo.content",
+  );
+
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  const response = await runSmartHttp(
+    {
+      repoDir: ctx.storage.pathOf(repo.type, repo.id),
+      service,
+      kind,
+      contentType: header("content-type"),
+      contentLength: header("content-length"),
+      contentEncoding: header("content-encoding"),
+      gitProtocol: header("git-protocol"),
+      remoteUser: principal.type === "anonymous" ? undefined : principal.user.name,
+      remoteAddr: request.ip,
+      body: kind === "rpc" ? request.raw : undefined,
+    },
+    ctx.logger,
+  );
+  // A client that hangs up must not leave git running.
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) response.kill();
+  });
+  if (push && kind === "rpc") {
+    void response.exited.then(async (code) => {
+      if (code !== 0) return;
+      try {
+        await touchRepo(ctx.db, repo.id, ctx.now());
+      } catch (error) {
+        ctx.logger.warn({ err: error, repoId: repo.id }, "could not record the push time");
+      }
+    });
+  }
+  reply.code(response.status);
+  for (const [name, value] of response.headers) reply.header(name, value);
+  return reply.send(response.body);
+}

@@ -1,0 +1,225 @@
+/**
+ * Git LFS over HTTP (hub-api.md §8.2–§8.3, §11): the batch API, basic transfers through signed hrefs,
+ * object verify, and `locks/verify` answered 404 so git-lfs turns lock checks off and carries on.
+ *
+ * The batch call asks the authorization engine (download → repo.content, upload → repo.write) and hands
+ * out signed hrefs (git/lfs-signing.ts); the transfer routes accept exactly those signatures and no
+ * other credential, because Python and JS send none there. Every upload is checked for SHA-256 and size
+ * before it becomes visible and is linked to the repo only then.
+ */
+import { pipeline, type Readable, Transform } from "node:stream";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { requireRepo } from "../../auth/repo-access.ts";
+import type { Context } from "../../context.ts";
+import type { Repo } from "../../domain/entities.ts";
+import { type RepoType, repoUrlPath } from "../../domain/repo-id.ts";
+import { HubError } from "../../errors.ts";
+import { answerBatch } from "../../git/lfs-batch.ts";
+import {
+  LFS_HREF_TTL_SECONDS,
+  type LfsOperation,
+  lfsGrant,
+  signLfsGrant,
+  verifyLfsGrant,
+} from "../../git/lfs-signing.ts";
+import { OID } from "../../git/lfs-store.ts";
+import { findRepoLfsObject, linkLfsObject } from "../../store/lfs-objects.ts";
+import { findRepo } from "../../store/repos.ts";
+import { registerBasicChallenge } from "../basic-challenge.ts";
+import { parseByteRange } from "../byte-range.ts";
+import { REPO_ROUTE_PREFIXES, repoTarget } from "./git.ts";
+
+const LFS_JSON = "application/vnd.git-lfs+json";
+
+const batchBody = z.object({
+  operation: z.enum(["upload", "download"]),
+  objects: z.array(z.object({ oid: z.unknown(), size: z.unknown() }).passthrough()).max(10_000),
+  transfers: z.array(z.string()).optional(),
+  hash_algo: z.string().optional(),
+  ref: z.object({ name: z.string() }).passthrough().nullish(),
+});
+
+const verifyBody = z.object({ oid: z.string().regex(OID), size: z.number().int().nonnegative() });
+
+interface RepoParams {
+  ns: string;
+  name: string;
+}
+interface ObjectParams extends RepoParams {
+  oid: string;
+}
+interface SignedQuery {
+  size?: string;
+  exp?: string;
+  sig?: string;
+}
+
+export function registerLfsRoutes(app: FastifyInstance, ctx: Context): void {
+  app.register(async (scope) => {
+    // One parser for every type: a transfer streams `request.raw` itself whatever the client labels the
+    // bytes with (JS sends a JSON file as application/json), and the JSON calls are read with a limit.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (request, payload, done) => {
+      if (request.method === "PUT") return done(null);
+      readJson(payload, ctx.config.bodyLimit).then(
+        (body) => done(null, body),
+        (error: unknown) => done(error as Error, undefined),
+      );
+    });
+    registerBasicChallenge(scope, { lfs: true });
+    // git-lfs prints `message` from an error body; the clients of the Hub read `error`. Send both.
+    scope.addHook("onSend", async (request, reply, payload) => {
+      if (reply.statusCode < 400 || typeof payload !== "string") return payload;
+      try {
+        const body = JSON.parse(payload) as { error?: unknown };
+        if (typeof body.error !== "string") return payload;
+        return JSON.stringify({ ...body, message: body.error, request_id: request.id });
+      } catch {
+        return payload;
+      }
+    });
+
+    for (const [prefix, type] of REPO_ROUTE_PREFIXES) {
+      const base = `${prefix}/:ns/:name/info/lfs`;
+      scope.post<{ Params: RepoParams }>(`${base}/objects/batch`, (request, reply) => batch(ctx, request, reply, type));
+      scope.post<{ Params: RepoParams }>(`${base}/objects/verify`, async (request, reply) => {
+        const body = verifyBody.parse(request.body);
+        const { repo } = await requireRepo(ctx, request.principal, repoTarget(type, request.params), "repo.content");
+        const held = await findRepoLfsObject(ctx.db, repo.id, body.oid);
+        if (held === undefined || held !== body.size) {
+          throw new HubError("NotFound", `Object ${body.oid} (${body.size} bytes) is not stored in this repository`);
+        }
+        return reply.type(LFS_JSON).send({ oid: body.oid, size: held });
+      });
+      scope.post(`${base}/locks/verify`, async () => {
+        throw new HubError("NotFound", "File locking is not supported");
+      });
+      scope.put<{ Params: ObjectParams; Querystring: SignedQuery }>(`${base}/objects/:oid`, (request, reply) =>
+        upload(ctx, request, reply, type),
+      );
+      scope.get<{ Params: ObjectParams; Querystring: SignedQuery }>(`${base}/objects/:oid`, (request, reply) =>
+        download(ctx, request, reply, type),
+      );
+    }
+  });
+}
+
+async function batch(
+  ctx: Context,
+  request: FastifyRequest<{ Params: RepoParams }>,
+  reply: FastifyReply,
+  type: RepoType,
+): Promise<FastifyReply> {
+  const body = batchBody.parse(request.body);
+  if (body.hash_algo !== undefined && body.hash_algo !== "sha256" && body.hash_algo !== "sha_256") {
+    throw new HubError("Unprocessable", `Unsupported hash algorithm "${body.hash_algo.slice(0, 40)}": use sha256`);
+  }
+  const action = body.operation === "upload" ? "repo.write" : "repo.content";
+  const { repo } = await requireRepo(ctx, request.principal, repoTarget(type, request.params), action);
+  const now = ctx.now();
+  const objects = await answerBatch(body.operation, body.objects, {
+    held: (oid) => findRepoLfsObject(ctx.db, repo.id, oid),
+    href: (operation, oid, size) => signedHref(ctx, repo, operation, oid, size, now),
+    expiresIn: LFS_HREF_TTL_SECONDS,
+  });
+  // Always basic: never multipart (`chunk_size`) and never xet, whatever the client offers (§7, §8.2).
+  return reply.type(LFS_JSON).send({ transfer: "basic", objects, hash_algo: "sha256" });
+}
+
+function signedHref(ctx: Context, repo: Repo, operation: LfsOperation, oid: string, size: number, now: Date): string {
+  const query = signLfsGrant(ctx.secrets.tokenKey, lfsGrant(operation, repo.id, oid, size, now));
+  return `${ctx.config.publicUrl}${repoUrlPath(repo)}.git/info/lfs/objects/${oid}?${query}`;
+}
+
+/** The repo and grant a signed href proves; one answer for every failure, so it reveals nothing. */
+async function requireSignature(
+  ctx: Context,
+  request: FastifyRequest<{ Params: ObjectParams; Querystring: SignedQuery }>,
+  type: RepoType,
+  operation: LfsOperation,
+): Promise<{ repo: Repo; size: number }> {
+  const oid = request.params.oid;
+  const target = repoTarget(type, request.params);
+  const repo = OID.test(oid) ? await findRepo(ctx.db, target.type, target.namespace, target.name) : undefined;
+  const grant =
+    repo && verifyLfsGrant(ctx.secrets.tokenKey, { operation, repoId: repo.id, oid }, request.query, ctx.now());
+  if (!repo || !grant) {
+    throw new HubError("Forbidden", "This LFS link is invalid or has expired: ask the batch API for a new one");
+  }
+  return { repo, size: grant.size };
+}
+
+async function upload(
+  ctx: Context,
+  request: FastifyRequest<{ Params: ObjectParams; Querystring: SignedQuery }>,
+  reply: FastifyReply,
+  type: RepoType,
+): Promise<FastifyReply> {
+  const { repo, size } = await requireSignature(ctx, request, type, "upload");
+  const oid = request.params.oid;
+  const declared = request.headers["content-length"];
+  if (declared !== undefined && Number(declared) !== size) {
+    throw new HubError("Unprocessable", `Size mismatch: expected ${size} bytes, Content-Length says ${declared}`);
+  }
+  // Stop reading the moment a chunked body outgrows the signed size, instead of filling the disk first.
+  let received = 0;
+  const bounded = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      if (received > size) done(new HubError("Unprocessable", `Size mismatch: more than ${size} bytes received`));
+      else done(null, chunk);
+    },
+  });
+  // pipeline, not pipe: a client that hangs up mid-upload must fail the write, not leave it waiting.
+  const body = pipeline(request.raw, bounded, () => undefined);
+  await ctx.lfs.write(oid, size, body);
+  await linkLfsObject(ctx.db, repo.id, oid, size, ctx.now());
+  return reply.code(200).send();
+}
+
+async function download(
+  ctx: Context,
+  request: FastifyRequest<{ Params: ObjectParams; Querystring: SignedQuery }>,
+  reply: FastifyReply,
+  type: RepoType,
+): Promise<FastifyReply> {
+  const { repo } = await requireSignature(ctx, request, type, "download");
+  const oid = request.params.oid;
+  // Re-checked so a link dies with the repo's hold on the object (the repo deleted, the object dropped).
+  const held = await findRepoLfsObject(ctx.db, repo.id, oid);
+  const size = held === undefined ? undefined : await ctx.lfs.sizeOf(oid);
+  if (size === undefined) throw new HubError("NotFound", "Object not found");
+  reply.header("Accept-Ranges", "bytes").header("ETag", `"${oid}"`).type("application/octet-stream");
+  const range = parseByteRange(request.headers.range, size);
+  if (range.type === "unsatisfiable") {
+    return reply.code(416).header("Content-Range", `bytes */${size}`).send();
+  }
+  const span = range.type === "range" ? { start: range.start, end: range.end } : undefined;
+  if (span) {
+    reply
+      .code(206)
+      .header("Content-Range", `bytes ${span.start}-${span.end}/${size}`)
+      .header("Content-Length", span.end - span.start + 1);
+  } else {
+    reply.header("Content-Length", size);
+  }
+  if (request.method === "HEAD" || size === 0) return reply.send();
+  return reply.send(ctx.lfs.read(oid, span));
+}
+
+async function readJson(stream: Readable, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    length += (chunk as Buffer).length;
+    if (length > limit) throw new HubError("PayloadTooLarge", "Request body is too large");
+    chunks.push(chunk as Buffer);
+  }
+  if (length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new HubError("BadRequest", "The request body is not valid JSON");
+  }
+}

@@ -1,0 +1,164 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import pino from "pino";
+import { loadConfig } from "../../src/config.ts";
+import { type Context, createContext } from "../../src/context.ts";
+import { PG_URL, type TestDialect } from "./databases.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** A real Berth process on a free port, plus the means to seed its database from the test process. */
+export interface BerthServer {
+  /** Base URL without a trailing slash; also the server's public URL, so `repoUrl` values start with it. */
+  readonly url: string;
+  readonly dataDir: string;
+  /** The PostgreSQL URL (with its per-run schema) or undefined for SQLite. */
+  readonly databaseUrl: string | undefined;
+  /**
+   * A library context on the same data dir and database, with the same secret, so tokens minted here
+   * are valid on the server. SQLite runs in WAL mode, so both processes may hold it open; close it when done.
+   */
+  openContext(): Promise<Context>;
+  /** What the server wrote to stderr so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly dialect: TestDialect;
+  /**
+   * `cli` runs `bin/berth.js serve` (the way users start it), `main` runs `src/main.ts` through tsx.
+   * Default: `cli` when the CLI exists, else `main`.
+   */
+  readonly entry?: "cli" | "main";
+  readonly startTimeoutMs?: number;
+}
+
+export async function startBerthServer(options: StartOptions): Promise<BerthServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "berth-e2e-"));
+  const secret = randomBytes(32).toString("hex");
+  const schema = options.dialect === "postgres" ? `e2e_${randomBytes(6).toString("hex")}` : undefined;
+  // pg passes `options` from the URL to the server, so both processes work in the per-run schema.
+  const databaseUrl = schema ? withSearchPath(PG_URL, schema) : undefined;
+  if (schema) await pgAdmin(`create schema ${schema}`);
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const entry = options.entry ?? (existsSync(path.join(ROOT, "src/cli/main.ts")) ? "cli" : "main");
+  const args =
+    entry === "cli"
+      ? ["bin/berth.js", "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir]
+      : ["--import", "tsx", "src/main.ts"];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BERTH_HOST: "127.0.0.1",
+    BERTH_PORT: String(port),
+    BERTH_DATA_DIR: dataDir,
+    BERTH_PUBLIC_URL: url,
+    BERTH_SECRET: secret,
+    BERTH_LOG_LEVEL: process.env.BERTH_TEST_LOG ?? "warn",
+    BERTH_DATABASE_URL: databaseUrl ?? "",
+  };
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString("utf8")).slice(-20_000);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const stop = async () => {
+    await stopChild(child, exited);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (schema) await pgAdmin(`drop schema if exists ${schema} cascade`);
+  };
+  try {
+    await waitUntilAnswering(url, exited, options.startTimeoutMs ?? 30_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`Berth did not start (${entry}): ${(error as Error).message}\n${output}`);
+  }
+
+  return {
+    url,
+    dataDir,
+    databaseUrl,
+    output: () => output,
+    stop,
+    async openContext() {
+      const config = loadConfig({ dataDir, databaseUrl, publicUrl: url, logLevel: "silent" }, {});
+      // Same derivation as loadSecrets for BERTH_SECRET, so token hashes match the server's.
+      return createContext(config, {
+        secrets: { tokenKey: Buffer.from(secret, "utf8") },
+        logger: pino({ level: "silent" }),
+      });
+    },
+  };
+}
+
+export function withSearchPath(url: string, schema: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set("options", `-c search_path=${schema}`);
+  return parsed.toString();
+}
+
+async function pgAdmin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A port the kernel just handed out; the tiny race with another process is retried by the caller's timeout. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("no port"));
+      });
+    });
+  });
+}
+
+/** Polls until the server answers any HTTP status (whoami without a token is a 401). */
+async function waitUntilAnswering(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`process exited with code ${exitCode}`);
+    try {
+      const response = await fetch(`${url}/api/whoami-v2`, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`no answer within ${timeoutMs} ms`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
