@@ -1,5 +1,6 @@
 import path from "node:path";
 import pino, { type Logger } from "pino";
+import { TokenUseRecorder } from "./auth/token-use-recorder.ts";
 import { type Config, loadSecrets, type Secrets } from "./config.ts";
 import { FileLfsStorage, type LfsStorage } from "./git/lfs-store.ts";
 import { RepoStorage } from "./git/repo-storage.ts";
@@ -18,6 +19,8 @@ export interface Context {
   /** Parsed commit trees, cached by repo and commit (a commit's tree never changes). */
   readonly trees: TreeReader;
   readonly logger: Logger;
+  /** Batches last-used writes of tokens off the request path. */
+  readonly tokenUses: TokenUseRecorder;
   /** The clock, a seam for tests of expiry and throttling. */
   now(): Date;
   close(): Promise<void>;
@@ -57,6 +60,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         },
       },
     });
+  const tokenUses = new TokenUseRecorder(db, logger);
   return {
     config,
     secrets,
@@ -66,7 +70,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     lfs: new FileLfsStorage(config.dataDir),
     trees: new TreeReader(),
     logger,
+    tokenUses,
     now: overrides.now ?? (() => new Date()),
-    close,
+    async close() {
+      await tokenUses.close();
+      await close();
+    },
   };
 }

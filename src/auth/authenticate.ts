@@ -17,7 +17,7 @@ import type { User } from "../domain/entities.ts";
 import { isExpired } from "../domain/token.ts";
 import { hashSecret, isWellFormedToken } from "../domain/token-format.ts";
 import { findSession } from "../store/sessions.ts";
-import { findTokenByHash, recordTokenUse } from "../store/tokens.ts";
+import { findTokenByHash } from "../store/tokens.ts";
 import { ANONYMOUS, type Principal, type UserRef } from "./principal.ts";
 
 export const SESSION_COOKIE = "berth_session";
@@ -29,9 +29,6 @@ export interface Credentials {
   readonly ip: string | undefined;
   readonly userAgent: string | undefined;
 }
-
-/** Token ids whose last-used write is in flight in this process, so a burst writes once. */
-const pendingUses = new Set<string>();
 
 export async function authenticate(ctx: Context, credentials: Credentials): Promise<Principal | null> {
   if (credentials.authorization !== undefined) {
@@ -67,13 +64,8 @@ export async function authenticateToken(
   const { token, user } = found;
   // Last use is written at most once a minute per token, after the response path has moved on.
   const stale = !token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS;
-  if (stale && !pendingUses.has(token.id)) {
-    pendingUses.add(token.id);
-    setImmediate(() => {
-      recordTokenUse(ctx.db, token.id, { at: now, ip: use.ip, userAgent: use.userAgent })
-        .catch((error: unknown) => ctx.logger.warn({ err: error, tokenId: token.id }, "could not record token use"))
-        .finally(() => pendingUses.delete(token.id));
-    });
+  if (stale && !ctx.tokenUses.has(token.id)) {
+    ctx.tokenUses.note(token.id, { at: now, ip: use.ip, userAgent: use.userAgent });
   }
   return {
     type: "token",

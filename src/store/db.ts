@@ -9,6 +9,7 @@ import {
   PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
+  type SqliteDatabase as SqliteDialectDatabase,
   sql,
 } from "kysely";
 import pg from "pg";
@@ -35,7 +36,9 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
 }
 
-const migrations: Record<string, Migration> = { "001-initial": initial, "002-lfs-objects": lfsObjects,
+const migrations: Record<string, Migration> = {
+  "001-initial": initial,
+  "002-lfs-objects": lfsObjects,
   "003-inference": inference,
 };
 
@@ -70,8 +73,35 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("synchronous = NORMAL");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: "sqlite", close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every statement anew; on the hot path (token check, repo lookup) preparing costs more
+ * than running. Statements are kept by SQL text, which Kysely builds with placeholders, so the set is
+ * small and bounded by the code's queries; the bound guards against anything built dynamically.
+ * Statements are only ever run to completion (`all`/`run`), never left iterating, so sharing is safe.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      // Kysely opens transactions with a deferred `begin`. Under WAL a deferred transaction that reads
+      // and then writes fails at once with SQLITE_BUSY when another process (the CLI, a second server)
+      // wrote in between, without waiting: `begin immediate` takes the write lock up front, so the
+      // busy timeout applies and writers queue instead of failing.
+      const text = sqlText === "begin" ? "begin immediate" : sqlText;
+      let statement = cache.get(text);
+      if (!statement) {
+        if (cache.size >= 500) cache.clear();
+        statement = sqlite.prepare(text);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 export async function migrateToLatest(db: Db): Promise<void> {

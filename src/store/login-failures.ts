@@ -2,7 +2,7 @@ import type { Db } from "./db.ts";
 
 /**
  * Failed sign-ins, kept in the database so that every server process counts the same failures.
- * Subjects are `user:<name key>` and `ip:<address>`.
+ * Subjects are `user:<user id>` (or `user:<name key>` for a login that names no account) and `ip:<address>`.
  */
 export async function countLoginFailures(db: Db, subjects: readonly string[], since: Date): Promise<number[]> {
   const rows = await db

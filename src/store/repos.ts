@@ -4,6 +4,7 @@ import { nameKey } from "../domain/names.ts";
 import type { RepoType } from "../domain/repo-id.ts";
 import { HubError } from "../errors.ts";
 import { type Db, isUniqueViolation } from "./db.ts";
+import { preparedQuery } from "./prepared-query.ts";
 import type { RepoTable } from "./schema.ts";
 
 export function repoKey(type: RepoType, namespace: string, name: string): string {
@@ -66,12 +67,10 @@ export function repoExists(type: RepoType, id: string): HubError {
   return new HubError("Conflict", `A ${type} repository called ${id} already exists`);
 }
 
+const selectRepoByKey = preparedQuery((db, key) => db.selectFrom("repo").selectAll().where("key", "=", key));
+
 export async function findRepo(db: Db, type: RepoType, namespace: string, name: string): Promise<Repo | undefined> {
-  const row = await db
-    .selectFrom("repo")
-    .selectAll()
-    .where("key", "=", repoKey(type, namespace, name))
-    .executeTakeFirst();
+  const [row] = await selectRepoByKey(db, repoKey(type, namespace, name));
   return row && toRepo(row);
 }
 

@@ -2,6 +2,7 @@ import type { User } from "../domain/entities.ts";
 import type { FineGrained, Token, TokenRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
 import { type Db, isUniqueViolation } from "./db.ts";
+import { preparedQuery } from "./prepared-query.ts";
 import type { TokenTable, UserTable } from "./schema.ts";
 import { toUser } from "./users.ts";
 
@@ -59,8 +60,8 @@ export async function insertToken(db: Db, input: NewToken, now: Date): Promise<T
 }
 
 /** The hot path: one indexed lookup by keyed hash, joined with the owner. */
-export async function findTokenByHash(db: Db, hash: string): Promise<{ token: Token; user: User } | undefined> {
-  const row = await db
+const selectTokenByHash = preparedQuery((db, hash) =>
+  db
     .selectFrom("token")
     .innerJoin("user", "user.id", "token.user_id")
     .selectAll("token")
@@ -71,8 +72,11 @@ export async function findTokenByHash(db: Db, hash: string): Promise<{ token: To
       "user.is_admin as u_is_admin",
       "user.created_at as u_created_at",
     ])
-    .where("token.hash", "=", hash)
-    .executeTakeFirst();
+    .where("token.hash", "=", hash),
+);
+
+export async function findTokenByHash(db: Db, hash: string): Promise<{ token: Token; user: User } | undefined> {
+  const [row] = await selectTokenByHash(db, hash);
   if (!row) return undefined;
   const user: Pick<UserTable, "id" | "name" | "email" | "fullname" | "is_admin" | "created_at"> = {
     id: row.user_id,
@@ -135,18 +139,29 @@ export async function deleteToken(db: Db, userId: string, id: string): Promise<b
   return result.numDeletedRows > 0n;
 }
 
-export async function recordTokenUse(
-  db: Db,
-  id: string,
-  use: { at: Date; ip: string | undefined; userAgent: string | undefined },
-): Promise<void> {
-  await db
-    .updateTable("token")
-    .set({
-      last_used_at: use.at.toISOString(),
-      last_used_ip: use.ip ?? null,
-      last_used_user_agent: use.userAgent?.slice(0, 512) ?? null,
-    })
-    .where("id", "=", id)
-    .execute();
+export interface TokenUse {
+  readonly at: Date;
+  readonly ip: string | undefined;
+  readonly userAgent: string | undefined;
+}
+
+export async function recordTokenUse(db: Db, id: string, use: TokenUse): Promise<void> {
+  await recordTokenUses(db, [[id, use]]);
+}
+
+/** Writes several tokens' last uses in one transaction. */
+export async function recordTokenUses(db: Db, uses: readonly (readonly [string, TokenUse])[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const [id, use] of uses) {
+      await trx
+        .updateTable("token")
+        .set({
+          last_used_at: use.at.toISOString(),
+          last_used_ip: use.ip ?? null,
+          last_used_user_agent: use.userAgent?.slice(0, 512) ?? null,
+        })
+        .where("id", "=", id)
+        .execute();
+    }
+  });
 }

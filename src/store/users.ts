@@ -4,6 +4,7 @@ import { newObjectId } from "../domain/object-id.ts";
 import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
 import { type Db, isUniqueViolation } from "./db.ts";
+import { preparedQuery } from "./prepared-query.ts";
 import type { UserTable } from "./schema.ts";
 
 export function toUser(row: Pick<UserTable, "id" | "name" | "email" | "fullname" | "is_admin" | "created_at">): User {
@@ -91,14 +92,17 @@ export async function setPasswordHash(db: Db, userId: string, passwordHash: stri
   await db.updateTable("user").set({ password_hash: passwordHash }).where("id", "=", userId).execute();
 }
 
-export async function listMemberships(db: Db, userId: string): Promise<Membership[]> {
-  const rows = await db
+const selectMemberships = preparedQuery((db, userId) =>
+  db
     .selectFrom("member")
     .innerJoin("org", "org.id", "member.org_id")
     .select(["org.id", "org.name", "org.fullname", "org.created_at", "member.role"])
     .where("member.user_id", "=", userId)
-    .orderBy("org.name")
-    .execute();
+    .orderBy("org.name"),
+);
+
+export async function listMemberships(db: Db, userId: string): Promise<Membership[]> {
+  const rows = await selectMemberships(db, userId);
   return rows.map((row) => ({
     org: { id: row.id, name: row.name, fullname: row.fullname, createdAt: new Date(row.created_at) },
     role: row.role as OrgRole,
