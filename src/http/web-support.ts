@@ -1,0 +1,103 @@
+/**
+ * What the web pages share: the viewer, HTML replies with the security headers, form-field readers,
+ * the sign-in Origin check and the safe `next` redirect.
+ *
+ * Headers: every page gets a Content-Security-Policy without inline script or style, `nosniff`,
+ * `Referrer-Policy: same-origin` and `frame-ancestors 'none'`. Pages vary by cookie, so they are
+ * `Cache-Control: no-store` (the one-time token display must never be cached; the rest is cheap).
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Viewer } from "../../web/layout.ts";
+import type { Context } from "../context.ts";
+import { HubError } from "../errors.ts";
+
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export function securityHeaders(reply: FastifyReply): void {
+  reply.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+  reply.header("X-Content-Type-Options", "nosniff");
+  reply.header("Referrer-Policy", "same-origin");
+  reply.header("X-Frame-Options", "DENY");
+}
+
+export function viewerOf(ctx: Context, request: FastifyRequest): Viewer {
+  const principal = request.principal;
+  return {
+    user: principal.type === "anonymous" ? undefined : { name: principal.user.name, fullname: principal.user.fullname },
+    csrf: principal.type === "session" ? principal.csrfToken : undefined,
+    allowSignup: ctx.config.allowSignup,
+  };
+}
+
+export function sendPage(reply: FastifyReply, page: string, status = 200): FastifyReply {
+  return reply.code(status).header("Cache-Control", "no-store").type("text/html; charset=utf-8").send(page);
+}
+
+/** A redirect after a successful form post (303: the browser follows with GET). */
+export function seeOther(reply: FastifyReply, location: string): FastifyReply {
+  return reply.code(303).header("Location", location).send();
+}
+
+export type FormBody = Record<string, string | string[] | undefined>;
+
+export function formOf(request: FastifyRequest): FormBody {
+  const body = request.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== "object" || Array.isArray(body)) throw new HubError("BadRequest", "Expected a form");
+  return body as FormBody;
+}
+
+/** The single value of a field; a repeated field counts as its first value. */
+export function field(form: FormBody, key: string, max = 1000): string {
+  const value = form[key];
+  const one = Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
+  if (one.length > max) throw new HubError("BadRequest", `The field ${key} is too long`);
+  return one;
+}
+
+export function fields(form: FormBody, key: string): string[] {
+  const value = form[key];
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length > 200) throw new HubError("BadRequest", `Too many values for ${key}`);
+  return list;
+}
+
+/**
+ * Login CSRF: sign-in and sign-up accept a post without the session's CSRF token (it may be absent or
+ * stale), so they check that a browser's post comes from this site. Browsers send `Origin` on every
+ * cross-origin POST; a client that sends none is not a browser that an attacker's page could drive.
+ * The session cookie is SameSite=Lax besides, so no other site can ride on it.
+ */
+export function assertSameOrigin(ctx: Context, request: FastifyRequest): void {
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  const allowed = new Set([new URL(ctx.config.publicUrl).origin]);
+  const host = request.headers.host;
+  if (host) allowed.add(`${request.protocol}://${host}`);
+  if (!allowed.has(origin)) throw new HubError("Forbidden", "This form must be sent from this site");
+}
+
+/** Only a local path may follow sign-in: `//evil` or `/\evil` would leave the site. */
+export function safeNext(next: string | undefined): string | undefined {
+  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return undefined;
+  // Control characters (CR, LF, NUL) have no place in a path and could split a header.
+  for (const char of next) if (char < " ") return undefined;
+  return next;
+}
+
+/** First path segments the pages use: no user or org may take them, or its page would be unreachable. */
+export const RESERVED_NAMES = new Set([
+  "api",
+  "login",
+  "logout",
+  "join",
+  "settings",
+  "organizations",
+  "datasets",
+  "spaces",
+  "models",
+  "avatars",
+  "assets",
+]);

@@ -1,0 +1,57 @@
+import { html, type SafeHtml } from "./html.ts";
+
+/** What every page knows about the viewer. `csrf` is the session's token, for the forms it renders. */
+export interface Viewer {
+  readonly user: { readonly name: string; readonly fullname: string } | undefined;
+  readonly csrf: string | undefined;
+  readonly allowSignup: boolean;
+}
+
+export interface PageOptions {
+  readonly title: string;
+  readonly viewer: Viewer;
+  readonly body: SafeHtml;
+  /** Settings pages show the settings side navigation with this item current. */
+  readonly settingsTab?: "tokens";
+}
+
+/** The hidden CSRF field every state-changing form carries (checked by the auth hook). */
+export function csrfField(viewer: Viewer): SafeHtml {
+  return viewer.csrf ? html`<input type="hidden" name="csrf" value="${viewer.csrf}">` : html``;
+}
+
+export function layout(options: PageOptions): string {
+  const { viewer } = options;
+  const account = viewer.user
+    ? html`<a href="/${viewer.user.name}">${viewer.user.name}</a>
+        <a href="/settings/tokens">Access Tokens</a>
+        <form method="post" action="/logout" class="inline">${csrfField(viewer)}<button type="submit" class="link">Sign out</button></form>`
+    : html`<a href="/login">Sign in</a>${viewer.allowSignup && html` <a href="/join" class="button small">Sign up</a>`}`;
+  const main = options.settingsTab
+    ? html`<div class="settings">
+        <nav aria-label="Settings" class="side-nav">
+          <ul><li><a href="/settings/tokens" aria-current="page">Access Tokens</a></li></ul>
+        </nav>
+        <div class="settings-body">${options.body}</div>
+      </div>`
+    : options.body;
+  return `<!doctype html>${html`<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${options.title} – Berth</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/-/assets/app.css">
+<script src="/-/assets/app.js" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="/">⚓ Berth</a>
+  <nav aria-label="Account" class="account">${account}</nav>
+</header>
+<main id="main">${main}</main>
+<footer class="bottom"><p>Berth – a self-hosted hub for models, datasets and spaces</p></footer>
+</body>
+</html>`}`;
+}
