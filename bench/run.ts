@@ -4,15 +4,24 @@
  * and writes the figures to .bench/results.json. Flags: --duration S, --connections N, --users N,
  * --tokens N, --repos N (e.g. `npm run bench -- --duration 3` for a quick run), and --token-pool N to
  * present only N distinct tokens (hot tokens: no last-used write, which a token gets once a minute).
+ * Issue 3 adds: HEAD of a resolve URL against the bare route's HEAD, an LFS object through Berth against
+ * the disk (--lfs-size, default 1GiB; --lfs-runs), and `git clone` against a local clone (--clone-files,
+ * --clone-runs); all end up in one table.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { FileLfsStorage } from "../src/git/lfs-store.ts";
+import { measureClone } from "./clone.ts";
+import { seedContent } from "./content.ts";
+import { runInferenceBench } from "./inference.ts";
+import { measureLfs, parseSize } from "./lfs.ts";
 import { drive, type LoadFigures } from "./load.ts";
 import { measureQueries } from "./query-count.ts";
 import { seed } from "./seed.ts";
 import { startBare, startBerth } from "./servers.ts";
+import { type LoadRow, summaryRows } from "./summary.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -22,6 +31,11 @@ const { values: flags } = parseArgs({
     tokens: { type: "string", default: "100000" },
     repos: { type: "string", default: "10000" },
     "token-pool": { type: "string" },
+    "lfs-size": { type: "string", default: "1GiB" },
+    "lfs-runs": { type: "string", default: "3" },
+    "clone-files": { type: "string", default: "2000" },
+    "clone-runs": { type: "string", default: "3" },
+    only: { type: "string" },
   },
 });
 
@@ -40,6 +54,11 @@ const counts = {
 };
 
 const benchDir = path.resolve(".bench");
+if (flags.only !== undefined) {
+  if (flags.only !== "inference") throw new Error(`--only takes "inference", got "${flags.only}"`);
+  await runInferenceBench({ durationSeconds, connections, benchDir });
+  process.exit(0);
+}
 const dataDir = path.join(benchDir, "data");
 rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
@@ -49,6 +68,11 @@ console.log(`Seeding ${counts.users} users, ${counts.tokens} tokens, ${counts.re
 const seeded = await seed(dataDir, secret, counts);
 console.log(`Seeded in ${seeded.seconds.toFixed(1)} s\n`);
 if (seeded.tokens.length === 0) throw new Error("no token has a repo of its owner: seed more repos");
+const lfsBytes = parseSize(flags["lfs-size"]);
+const content = await seedContent(dataDir, secret, {
+  cloneFiles: positive("clone-files", flags["clone-files"]),
+  lfsRuns: positive("lfs-runs", flags["lfs-runs"]),
+});
 
 const pool =
   flags["token-pool"] === undefined
@@ -65,6 +89,9 @@ const costs = await measureQueries(dataDir, secret, [
 const bare = await startBare();
 const berth = await startBerth(dataDir, secret);
 const results: LoadFigures[] = [];
+const headRows: LoadRow[] = [];
+let lfs: Awaited<ReturnType<typeof measureLfs>> | undefined;
+let clone: Awaited<ReturnType<typeof measureClone>> | undefined;
 try {
   console.log(
     `Driving each route for ${durationSeconds} s with ${connections} connections, ${pool.length} distinct tokens…`,
@@ -101,22 +128,36 @@ try {
       },
     }),
   );
+  headRows.push(...(await driveResolveHeads(bare.url, berth.url)));
+  console.log(`LFS: ${flags["lfs-size"]} through Berth and the disk, ${content.lfsRepos.length} runs…`);
+  const store = new FileLfsStorage(dataDir);
+  lfs = await measureLfs({
+    berthUrl: berth.url,
+    token: content.token,
+    repos: content.lfsRepos,
+    sizeBytes: lfsBytes,
+    scratchDir: benchDir,
+    objectPath: (oid) => store.pathOf(oid),
+  });
+  console.log(`git clone of ${content.cloneFiles} files through Berth and locally…`);
+  clone = await measureClone({
+    berthUrl: berth.url,
+    token: content.token,
+    repo: content.cloneRepo,
+    bareDir: content.cloneRepoDir,
+    scratchDir: benchDir,
+    runs: positive("clone-runs", flags["clone-runs"]),
+    files: content.cloneFiles,
+  });
 } finally {
   await berth.stop();
   await bare.stop();
 }
 
 const baseline = results[0]?.requestsPerSecond ?? 1;
-const rows = results.map((result) => ({
-  route: result.title,
-  "req/s": Math.round(result.requestsPerSecond),
-  "p50 ms": result.p50Ms,
-  "p99 ms": result.p99Ms,
-  "ratio to bare": Number((result.requestsPerSecond / baseline).toFixed(2)),
-  "non-2xx": result.non2xx + result.errors,
-}));
+const bareGet = results[0] as LoadFigures;
 console.log();
-console.table(rows);
+console.table(summaryRows([...results.map((figures) => ({ figures, baseline: bareGet })), ...headRows], lfs, clone));
 
 console.log("\nSQL statements per request (steady state: the token was used in the last minute):");
 for (const cost of costs) {
@@ -133,7 +174,9 @@ console.log(
     "joined to its user by primary key. Nothing is cached, so a revoked token fails on its next request.",
 );
 
-const invalid = results.filter((result) => result.non2xx + result.errors > 0);
+const invalid = [...results, ...headRows.map((row) => row.figures)].filter(
+  (result) => result.non2xx + result.errors > 0,
+);
 if (invalid.length > 0) console.log(`\nWARNING: non-2xx answers in ${invalid.map((r) => r.title).join(", ")}`);
 
 const report = {
@@ -146,6 +189,13 @@ const report = {
   distinctTokensPresented: pool.length,
   seedSeconds: seeded.seconds,
   results: results.map((result) => ({ ...result, ratioToBare: result.requestsPerSecond / baseline })),
+  resolveHead: headRows.map((row) => ({
+    ...row.figures,
+    baseline: row.baseline.title,
+    ratioToBare: row.figures.requestsPerSecond / row.baseline.requestsPerSecond,
+  })),
+  lfs,
+  clone,
   sqlPerRequest: costs.map((cost) => ({
     url: cost.url.replace(sample.repo, "{ns}/{name}"),
     status: cost.status,
@@ -156,3 +206,40 @@ const report = {
 };
 writeFileSync(path.join(benchDir, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\nResults written to ${path.join(benchDir, "results.json")}`);
+
+/**
+ * Issue 3: HEAD of a resolve URL (what from_pretrained sends per file) against HEAD of the bare route.
+ * The public repo is HEADed with the whole token pool, each request a real token check; the private one
+ * with its owner's token.
+ */
+async function driveResolveHeads(bareUrl: string, berthUrl: string): Promise<LoadRow[]> {
+  const rotating = () => ({ authorization: `Bearer ${pick().value}` });
+  const common = { connections, durationSeconds, method: "HEAD" as const };
+  const bareHead = await drive({
+    ...common,
+    title: "bare Fastify route (HEAD)",
+    url: bareUrl,
+    next: () => ({ path: "/bare", headers: rotating() }),
+  });
+  const pooled = await drive({
+    ...common,
+    title: "HEAD resolve/main/config.json, public repo, token pool",
+    url: berthUrl,
+    next: () => ({ path: `/${content.publicConfigRepo}/resolve/main/config.json`, headers: rotating() }),
+  });
+  const owner = { authorization: `Bearer ${content.token}` };
+  const own = await drive({
+    ...common,
+    title: "HEAD resolve/main/config.json, private repo, owner token",
+    url: berthUrl,
+    next: () => ({ path: `/${content.privateConfigRepo}/resolve/main/config.json`, headers: owner }),
+  });
+  return [
+    { figures: bareHead, baseline: bareHead },
+    { figures: pooled, baseline: bareHead, target: "≥ 0.5" },
+    { figures: own, baseline: bareHead, target: "≥ 0.5" },
+  ];
+}
+
+console.log("\nInference (issue 5):");
+await runInferenceBench({ durationSeconds, connections, benchDir });

@@ -15,6 +15,10 @@
  *   scope with `repo.content.read` counts like a repo scope for gated repos.
  * - A read token may list access requests (a read) and ask for access (it concerns only its owner).
  * - Org members of any role may read the member list; a fine-grained token needs `org.read` for it.
+ * - `repo.inference` is a content read (so visibility and gate decide first), then the credential's
+ *   right to call inference: sessions, read and write tokens have it; a fine-grained token needs
+ *   `inference.serverless.write` on its owner's user entity or in `global` (an org or another user's
+ *   entity does not count). Anonymous callers get 401.
  */
 import type { AccessStatus, NamespaceRef, Repo } from "../domain/entities.ts";
 import type { RepoType } from "../domain/repo-id.ts";

@@ -1,5 +1,6 @@
 import type { Context } from "../context.ts";
 import type { AccessStatus, NamespaceRef, Repo } from "../domain/entities.ts";
+import { isValidName } from "../domain/names.ts";
 import type { RepoType } from "../domain/repo-id.ts";
 import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
@@ -42,7 +43,9 @@ export async function requireRepo(
   target: RepoRequest,
   action: RepoAction,
 ): Promise<{ repo: Repo; relation: Relation }> {
-  const repo = await findRepo(ctx.db, target.type, target.namespace, target.name);
+  // A name that cannot exist names no repo: answer before the database sees it (PostgreSQL refuses NUL).
+  const named = isValidName(target.namespace) && isValidName(target.name);
+  const repo = named ? await findRepo(ctx.db, target.type, target.namespace, target.name) : undefined;
   if (!repo) throw repoNotFound(principal);
   const relation = await loadRelation(ctx, principal, repo);
   const decision = authorizeRepo(principal, repo, relation, action);
@@ -58,7 +61,7 @@ export async function requireNamespace(
   action: NamespaceAction,
   repoType: RepoType = "model",
 ): Promise<{ namespace: NamespaceRef; orgRole: OrgRole | undefined }> {
-  const namespace = await findNamespace(ctx.db, name);
+  const namespace = isValidName(name) ? await findNamespace(ctx.db, name) : undefined;
   if (!namespace) {
     if (action === "repo.create") {
       throw new HubError("Forbidden", `You don't have the rights to create a ${repoType} under namespace "${name}"`);

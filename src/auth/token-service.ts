@@ -19,6 +19,7 @@ import {
 } from "../domain/token.ts";
 import { generateTokenValue, hashSecret, tokenHint } from "../domain/token-format.ts";
 import { HubError } from "../errors.ts";
+import { setTokenRateLimit } from "../store/inference.ts";
 import { findOrgByName, findOrgRole } from "../store/orgs.ts";
 import { findRepo } from "../store/repos.ts";
 import { deleteToken, findToken, insertToken, replaceTokenHash } from "../store/tokens.ts";
@@ -37,6 +38,8 @@ export interface TokenRequest {
   readonly global?: readonly string[] | undefined;
   readonly scoped?: readonly ScopeRequest[] | undefined;
   readonly expiresAt?: Date | undefined;
+  /** Inference calls allowed per minute; undefined is unlimited. */
+  readonly rateLimitPerMinute?: number | undefined;
 }
 
 export const MAX_TOKEN_NAME = 100;
@@ -53,6 +56,10 @@ export async function createToken(
   const now = ctx.now();
   if (request.expiresAt && request.expiresAt.getTime() <= now.getTime()) {
     throw new HubError("BadRequest", "The expiry date must be in the future");
+  }
+  const limit = request.rateLimitPerMinute;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)) {
+    throw new HubError("BadRequest", "rateLimitPerMinute must be a whole number from 1 to 1000000");
   }
   const fineGrained = request.role === "fineGrained" ? await resolveFineGrained(ctx, user, request) : undefined;
   if (
@@ -76,6 +83,7 @@ export async function createToken(
     },
     now,
   );
+  if (limit !== undefined) await setTokenRateLimit(ctx.db, token.id, limit);
   return { token, value };
 }
 

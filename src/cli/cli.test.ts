@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PG_URL, testDialects } from "../../test/helpers/databases.ts";
+import { PG_URL, testDialects, testSchemaName } from "../../test/helpers/databases.ts";
 import { seedOrg, seedRepo, seedUser } from "../../test/helpers/seed.ts";
 import { authenticateToken } from "../auth/authenticate.ts";
 import { signIn } from "../auth/sign-in.ts";
@@ -89,7 +88,7 @@ describe.each(testDialects())(
       dataDir = mkdtempSync(path.join(tmpdir(), "berth-cli-"));
       if (dialect === "postgres") {
         // The CLI gets a plain URL; pg passes `options` to the server, so the schema travels inside it.
-        schema = `cli_${randomBytes(6).toString("hex")}`;
+        schema = testSchemaName("cli");
         await withPg((client) => client.query(`create schema ${schema}`));
         const separator = PG_URL.includes("?") ? "&" : "?";
         databaseUrl = `${PG_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
@@ -99,7 +98,6 @@ describe.each(testDialects())(
     afterEach(async () => {
       await ctx?.close();
       ctx = undefined;
-      if (schema) await withPg((client) => client.query(`drop schema if exists ${schema} cascade`));
       schema = undefined;
       databaseUrl = undefined;
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { UsageError } from "./cli-context.ts";
+import { registerInferenceCommands } from "./inference-commands.ts";
 import { registerOrgCommands } from "./org-commands.ts";
 import { registerServeCommand } from "./serve.ts";
 import { registerTokenCommands } from "./token-commands.ts";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerOrgCommands(program);
   registerTokenCommands(program);
+  registerInferenceCommands(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import type { Context } from "../context.ts";
 import { parseDuration } from "../domain/duration.ts";
 import { isExpired, isTokenRole, TOKEN_ROLES, type Token } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
+import { NO_USAGE, tokenRateLimits, type UsageSummary, usageByToken } from "../store/inference.ts";
 import { findTokenByName, listTokens } from "../store/tokens.ts";
 import { getUserByName } from "../store/users.ts";
 import { checkName, type GlobalOptions, UsageError, withContext } from "./cli-context.ts";
@@ -17,6 +18,7 @@ interface TokenCreateOptions {
   global: string[];
   gated?: boolean;
   expiresIn?: string;
+  rateLimit?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -39,6 +41,7 @@ export function registerTokenCommands(program: Command): void {
     .option("--global <perms>", "fineGrained: global permissions PERM[,PERM...]", collect, [])
     .option("--gated", "fineGrained: may read gated repos the user was granted")
     .option("--expires-in <duration>", "expire after a duration such as 90d, 12h, 30m, 45s")
+    .option("--rate-limit <n>", "inference calls allowed per minute (default: unlimited)")
     .action(async (userName: string, options: TokenCreateOptions, command: Command) => {
       checkName(userName, "user name");
       const displayName = checkTokenName(options.name);
@@ -55,6 +58,10 @@ export function registerTokenCommands(program: Command): void {
       if (options.expiresIn !== undefined && seconds === undefined) {
         throw new UsageError(`Invalid --expires-in "${options.expiresIn}": use e.g. 90d, 12h, 30m, 45s`);
       }
+      const rateLimitPerMinute = options.rateLimit === undefined ? undefined : Number(options.rateLimit);
+      if (rateLimitPerMinute !== undefined && !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute > 0)) {
+        throw new UsageError(`Invalid --rate-limit "${options.rateLimit}": give a whole number of calls per minute`);
+      }
       const value = await withContext(command.optsWithGlobals<GlobalOptions>(), async (ctx) => {
         const user = await getUserByName(ctx.db, userName);
         const expiresAt = seconds === undefined ? undefined : new Date(ctx.now().getTime() + seconds * 1000);
@@ -65,6 +72,7 @@ export function registerTokenCommands(program: Command): void {
           global,
           scoped,
           expiresAt,
+          rateLimitPerMinute,
         });
         return created.value;
       });
@@ -78,19 +86,24 @@ export function registerTokenCommands(program: Command): void {
     .option("--json", "print JSON instead of a table")
     .action(async (userName: string, options: { json?: boolean }, command: Command) => {
       checkName(userName, "user name");
-      const { tokens, now } = await withContext(command.optsWithGlobals<GlobalOptions>(), async (ctx) => {
+      const { tokens, now, inference } = await withContext(command.optsWithGlobals<GlobalOptions>(), async (ctx) => {
         const user = await getUserByName(ctx.db, userName);
-        return { tokens: await listTokens(ctx.db, user.id), now: ctx.now() };
+        return {
+          tokens: await listTokens(ctx.db, user.id),
+          now: ctx.now(),
+          inference: await inferenceOf(ctx, user.id),
+        };
       });
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(tokens.map(jsonToken), null, 2)}\n`);
+        const rows = tokens.map((row) => ({ ...jsonToken(row), ...inference(row.id) }));
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else if (tokens.length === 0) {
         process.stdout.write(`${userName} has no tokens\n`);
       } else {
         process.stdout.write(
           formatTable(
             TABLE_HEADER,
-            tokens.map((row) => tableRow(row, now)),
+            tokens.map((row) => [...tableRow(row, now), ...inferenceCells(inference(row.id))]),
           ),
         );
       }
@@ -142,7 +155,25 @@ async function getToken(ctx: Context, userName: string, displayName: string): Pr
   return found;
 }
 
-const TABLE_HEADER = ["NAME", "ROLE", "HINT", "CREATED", "EXPIRES", "LAST USED", "LAST IP", "PERMISSIONS"];
+const TABLE_HEADER = [
+  ...["NAME", "ROLE", "HINT", "CREATED", "EXPIRES", "LAST USED", "LAST IP", "PERMISSIONS"],
+  ...["INFERENCE CALLS", "LAST CALL", "RATE LIMIT"],
+];
+
+/** Inference usage and limits of a user's tokens (issue 5), in two grouped queries. */
+async function inferenceOf(ctx: Context, userId: string) {
+  const [usage, limits] = await Promise.all([usageByToken(ctx.db, userId), tokenRateLimits(ctx.db, userId)]);
+  return (id: string) => ({ usage: usage.get(id) ?? NO_USAGE, rateLimitPerMinute: limits.get(id) ?? null });
+}
+
+function inferenceCells(inference: { usage: UsageSummary; rateLimitPerMinute: number | null }): string[] {
+  const last = inference.usage.lastCallAt;
+  return [
+    String(inference.usage.calls),
+    last ? formatDate(new Date(last)) : "never",
+    inference.rateLimitPerMinute === null ? "-" : `${inference.rateLimitPerMinute}/min`,
+  ];
+}
 
 function tableRow(token: Token, now: Date): string[] {
   const expires = token.expiresAt

@@ -26,3 +26,29 @@ export function nameProblem(name: string, what = "name"): string | undefined {
 export function nameKey(name: string): string {
   return name.toLowerCase();
 }
+
+/**
+ * First path segments Berth's own routes use (pages, API, inference): no user or org may take them,
+ * or its pages, repos or git URLs would be unreachable.
+ */
+export const RESERVED_NAMESPACES: ReadonlySet<string> = new Set([
+  "api",
+  "login",
+  "logout",
+  "join",
+  "settings",
+  "organizations",
+  "datasets",
+  "spaces",
+  "models",
+  "avatars",
+  "assets",
+  "v1",
+  "v2",
+  "pipeline",
+  "hf-inference",
+]);
+
+export function isReservedNamespace(name: string): boolean {
+  return RESERVED_NAMESPACES.has(nameKey(name));
+}

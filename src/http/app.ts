@@ -11,6 +11,7 @@ import { registerAuthRoutes } from "./routes/auth.ts";
 import { registerCommitRoutes } from "./routes/commit.ts";
 import { registerFileRoutes } from "./routes/files.ts";
 import { registerGitRoutes } from "./routes/git.ts";
+import { registerInferenceRoutes } from "./routes/inference.ts";
 import { registerLfsRoutes } from "./routes/lfs.ts";
 import { registerOrgRoutes } from "./routes/orgs.ts";
 import { registerPreuploadRoutes } from "./routes/preupload.ts";
@@ -74,6 +75,7 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
   registerRepoInfoRoutes(app, ctx);
   registerPreuploadRoutes(app, ctx);
   registerCommitRoutes(app, ctx);
+  registerInferenceRoutes(app, ctx);
   registerValidateYamlRoutes(app);
   registerWebRoutes(app, ctx);
   return app;

@@ -29,8 +29,13 @@ export const CSRF_HEADER = "x-csrf-token";
 export function registerAuthHook(app: FastifyInstance, ctx: Context): void {
   // Decorated empty, then set for every request before any handler runs.
   app.decorateRequest("principal", null as never);
-  app.addHook("preHandler", async (request) => {
+  // Anonymous from the first moment, so an error raised before authentication (a body that does not
+  // parse) is handled with a principal, never with the empty decoration.
+  app.addHook("onRequest", (request, _reply, done) => {
     request.principal = ANONYMOUS;
+    done();
+  });
+  app.addHook("preHandler", async (request) => {
     const principal = await authenticate(ctx, {
       authorization: request.headers.authorization,
       sessionCookie: request.cookies[SESSION_COOKIE],

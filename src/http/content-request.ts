@@ -34,8 +34,23 @@ export function repoDir(ctx: Context, repo: Repo): string {
 
 /** Splits a raw tail into revision and path, reading the repo's ref names only when it must. */
 export async function revisionAndPath(ctx: Context, repo: Repo, tail: string): Promise<RevisionPath> {
-  const refs = mayHaveMultiSegmentRevision(tail) ? await listRefNames(repoDir(ctx, repo)) : [];
-  return parseRevisionPath(tail, refs);
+  if (!mayHaveMultiSegmentRevision(tail)) return parseRevisionPath(tail, []);
+  // Git refs are hierarchical: when the first segment is itself a branch (`main` in the common
+  // `main/config.json`), no ref `main/…` can exist, and one ref-file read spares listing them all.
+  const first = firstSegment(tail);
+  if (first !== undefined && (await ctx.storage.readBranch(repo.type, repo.id, first))) {
+    return parseRevisionPath(tail, []);
+  }
+  return parseRevisionPath(tail, await listRefNames(repoDir(ctx, repo)));
+}
+
+function firstSegment(tail: string): string | undefined {
+  const segment = tail.split(/[/?]/, 1)[0] ?? "";
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -6,9 +6,11 @@
  * `Referrer-Policy: same-origin` and `frame-ancestors 'none'`. Pages vary by cookie, so they are
  * `Cache-Control: no-store` (the one-time token display must never be cached; the rest is cheap).
  */
+
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Viewer } from "../../web/layout.ts";
 import type { Context } from "../context.ts";
+import { RESERVED_NAMESPACES } from "../domain/names.ts";
 import { HubError } from "../errors.ts";
 
 export const CONTENT_SECURITY_POLICY =
@@ -87,17 +89,5 @@ export function safeNext(next: string | undefined): string | undefined {
   return next;
 }
 
-/** First path segments the pages use: no user or org may take them, or its page would be unreachable. */
-export const RESERVED_NAMES = new Set([
-  "api",
-  "login",
-  "logout",
-  "join",
-  "settings",
-  "organizations",
-  "datasets",
-  "spaces",
-  "models",
-  "avatars",
-  "assets",
-]);
+/** First path segments no user or org may take (the list lives in the domain). */
+export const RESERVED_NAMES = RESERVED_NAMESPACES;

@@ -3,6 +3,7 @@ import type { TokenGrant } from "../auth/principal.ts";
 import type { Org, Repo, User } from "../domain/entities.ts";
 import { fullName } from "../domain/repo-id.ts";
 import type { Token } from "../domain/token.ts";
+import type { UsageSummary } from "../store/inference.ts";
 
 export function apiAvatarUrl(name: string): string {
   return `/avatars/${encodeURIComponent(name)}.svg`;
@@ -41,6 +42,11 @@ export function apiToken(token: Token) {
     lastUsedIp: token.lastUsedIp ?? null,
     lastUsedUserAgent: token.lastUsedUserAgent ?? null,
   };
+}
+
+/** Berth's additions to a listed token: its inference usage and rate limit (issue 5). */
+export function apiTokenInference(usage: UsageSummary, rateLimitPerMinute: number | undefined) {
+  return { usage, rateLimitPerMinute: rateLimitPerMinute ?? null };
 }
 
 export function apiUser(user: User) {

@@ -167,11 +167,7 @@ export async function tokenRateLimits(db: Db, userId: string): Promise<Map<strin
 }
 
 export async function findTokenRateLimit(db: Db, tokenId: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom("token")
-    .select("rate_limit_per_minute")
-    .where("id", "=", tokenId)
-    .executeTakeFirst();
+  const row = await db.selectFrom("token").select("rate_limit_per_minute").where("id", "=", tokenId).executeTakeFirst();
   return row?.rate_limit_per_minute ?? undefined;
 }
 

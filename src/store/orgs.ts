@@ -1,5 +1,5 @@
 import type { Member, NamespaceRef, Org } from "../domain/entities.ts";
-import { nameKey } from "../domain/names.ts";
+import { isReservedNamespace, nameKey } from "../domain/names.ts";
 import { newObjectId } from "../domain/object-id.ts";
 import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
@@ -12,6 +12,7 @@ export async function createOrg(
   input: { name: string; fullname?: string | undefined; ownerId: string },
   now: Date,
 ): Promise<Org> {
+  if (isReservedNamespace(input.name)) throw new HubError("Conflict", `The name "${input.name}" is reserved`);
   const org: Org = { id: newObjectId(), name: input.name, fullname: input.fullname ?? input.name, createdAt: now };
   try {
     await db.transaction().execute(async (trx) => {

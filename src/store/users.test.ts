@@ -38,6 +38,17 @@ describe.each(testDialects())("user store on %s", (dialect) => {
     expect(await countUsers(ctx.db)).toBe(1);
   });
 
+  it("refuses names Berth's own routes use, for users and orgs alike", async () => {
+    const alice = await create("alice");
+    for (const name of ["api", "Settings", "models", "datasets", "v1", "hf-inference"]) {
+      await expect(create(name)).rejects.toMatchObject({ code: "Conflict" });
+      await expect(createOrg(ctx.db, { name, ownerId: alice.id }, ctx.now())).rejects.toMatchObject({
+        code: "Conflict",
+      });
+    }
+    expect(await countUsers(ctx.db)).toBe(1);
+  });
+
   it("keeps emails unique, case-insensitively, and leaves no half-made user behind", async () => {
     await create("alice", "Alice@Example.test");
     await expect(create("bob", "alice@example.TEST")).rejects.toMatchObject({ code: "Conflict" });

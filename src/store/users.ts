@@ -1,5 +1,5 @@
 import type { Membership, User } from "../domain/entities.ts";
-import { nameKey } from "../domain/names.ts";
+import { isReservedNamespace, nameKey } from "../domain/names.ts";
 import { newObjectId } from "../domain/object-id.ts";
 import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
@@ -28,6 +28,7 @@ export interface NewUser {
 
 /** Creates a user; a taken name (user or org) or email is a Conflict. */
 export async function createUser(db: Db, input: NewUser, now: Date): Promise<User> {
+  if (isReservedNamespace(input.name)) throw new HubError("Conflict", `The name "${input.name}" is reserved`);
   const id = newObjectId();
   const row = {
     id,

@@ -9,7 +9,7 @@ import pg from "pg";
 import pino from "pino";
 import { loadConfig } from "../../src/config.ts";
 import { type Context, createContext } from "../../src/context.ts";
-import { PG_URL, type TestDialect } from "./databases.ts";
+import { PG_URL, type TestDialect, testSchemaName } from "./databases.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -43,7 +43,7 @@ export interface StartOptions {
 export async function startBerthServer(options: StartOptions): Promise<BerthServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "berth-e2e-"));
   const secret = randomBytes(32).toString("hex");
-  const schema = options.dialect === "postgres" ? `e2e_${randomBytes(6).toString("hex")}` : undefined;
+  const schema = options.dialect === "postgres" ? testSchemaName("e2e") : undefined;
   // pg passes `options` from the URL to the server, so both processes work in the per-run schema.
   const databaseUrl = schema ? withSearchPath(PG_URL, schema) : undefined;
   if (schema) await pgAdmin(`create schema ${schema}`);
@@ -77,7 +77,6 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
   const stop = async () => {
     await stopChild(child, exited);
     rmSync(dataDir, { recursive: true, force: true });
-    if (schema) await pgAdmin(`drop schema if exists ${schema} cascade`);
   };
   try {
     await waitUntilAnswering(url, exited, options.startTimeoutMs ?? 30_000);

@@ -27,3 +27,13 @@ export type TestDialect = "sqlite" | "postgres";
 export function testDialects(): TestDialect[] {
   return postgresAvailable() ? ["sqlite", "postgres"] : ["sqlite"];
 }
+
+/**
+ * A PostgreSQL schema name for one test, tagged with this run's id. Schemas are not dropped by the
+ * test that made them: Kysely's migrator lists the tables of every schema, and a schema dropped by a
+ * parallel test in the middle of that listing fails it. The global teardown drops the run's schemas.
+ */
+export function testSchemaName(prefix: string): string {
+  const run = process.env.BERTH_TEST_RUN_ID ?? "local";
+  return `${prefix}_${run}_${Math.random().toString(16).slice(2, 10)}`;
+}

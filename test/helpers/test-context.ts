@@ -2,11 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import pino from "pino";
 import { type ConfigOverrides, loadConfig } from "../../src/config.ts";
 import { type Context, createContext } from "../../src/context.ts";
-import { PG_URL, type TestDialect } from "./databases.ts";
+import { PG_URL, type TestDialect, testSchemaName } from "./databases.ts";
 
 export const TEST_PUBLIC_URL = "http://hub.test";
 
@@ -19,7 +18,7 @@ export interface TestContext extends Context {
 /** A fresh data directory and a fresh database (a new PostgreSQL schema) for one test. */
 export async function makeTestContext(dialect: TestDialect, overrides: ConfigOverrides = {}): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "berth-test-"));
-  const schema = dialect === "postgres" ? `t_${randomBytes(6).toString("hex")}` : undefined;
+  const schema = dialect === "postgres" ? testSchemaName("t") : undefined;
   const config = loadConfig(
     { dataDir, databaseUrl: dialect === "postgres" ? PG_URL : undefined, publicUrl: TEST_PUBLIC_URL, ...overrides },
     {},
@@ -37,12 +36,6 @@ export async function makeTestContext(dialect: TestDialect, overrides: ConfigOve
     },
     async dispose() {
       await ctx.close();
-      if (schema) {
-        const client = new pg.Client({ connectionString: PG_URL });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   });

@@ -5,10 +5,11 @@ import type { Context } from "../../context.ts";
 import { parseDuration } from "../../domain/duration.ts";
 import { TOKEN_ROLES } from "../../domain/token.ts";
 import { HubError } from "../../errors.ts";
+import { NO_USAGE, tokenRateLimits, usageByToken } from "../../store/inference.ts";
 import { listTokens } from "../../store/tokens.ts";
 import { findUserById } from "../../store/users.ts";
 import { requireSession } from "../auth-hook.ts";
-import { apiToken } from "../wire.ts";
+import { apiToken, apiTokenInference } from "../wire.ts";
 
 const TokenId = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "not a token id") });
 
@@ -33,13 +34,20 @@ export const CreateTokenBody = z.object({
   /** An ISO date, or a duration such as `90d`. */
   expiresAt: z.string().datetime({ offset: true }).nullable().optional(),
   expiresIn: z.string().max(20).nullable().optional(),
+  /** Inference calls per minute; absent or null is unlimited. */
+  rateLimitPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
 });
 
 /** Token management for the web pages: a signed-in session only, CSRF-checked by the auth hook. */
 export function registerTokenRoutes(app: FastifyInstance, ctx: Context): void {
   app.get("/api/settings/tokens", async (request) => {
     const session = requireSession(request);
-    return (await listTokens(ctx.db, session.user.id)).map(apiToken);
+    const [tokens, usage, limits] = await Promise.all([
+      listTokens(ctx.db, session.user.id),
+      usageByToken(ctx.db, session.user.id),
+      tokenRateLimits(ctx.db, session.user.id),
+    ]);
+    return tokens.map((t) => ({ ...apiToken(t), ...apiTokenInference(usage.get(t.id) ?? NO_USAGE, limits.get(t.id)) }));
   });
 
   app.post("/api/settings/tokens", async (request) => {
@@ -54,8 +62,13 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: Context): void {
       global: body.fineGrained?.global,
       scoped: body.fineGrained?.scoped,
       expiresAt: expiryOf(ctx.now(), body.expiresAt, body.expiresIn),
+      rateLimitPerMinute: body.rateLimitPerMinute ?? undefined,
     });
-    return { ...apiToken(token), token: value };
+    return {
+      ...apiToken(token),
+      ...apiTokenInference(NO_USAGE, body.rateLimitPerMinute ?? undefined),
+      token: value,
+    };
   });
 
   app.post("/api/settings/tokens/:id/refresh", async (request) => {

@@ -3,6 +3,7 @@
  * JSON, and every response carries the pages' security headers. Assets are served from web/assets under
  * `/-/assets/` (`-` starts no valid name, so no user or org is shadowed). No CDN, no build step.
  */
+
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
@@ -11,6 +12,7 @@ import { ZodError } from "zod";
 import { errorPage } from "../../../web/pages/auth-pages.ts";
 import type { Context } from "../../context.ts";
 import { HubError } from "../../errors.ts";
+import { sendError, toHubError } from "../error-handler.ts";
 import { securityHeaders, seeOther, sendPage, viewerOf } from "../web-support.ts";
 import { registerWebAuthRoutes } from "./web-auth.ts";
 import { registerWebOrgRoutes } from "./web-orgs.ts";
@@ -41,6 +43,8 @@ export function registerWebRoutes(app: FastifyInstance, ctx: Context): void {
       list: false,
     });
     scope.setErrorHandler((error: FastifyError | HubError | ZodError, request, reply) => {
+      // `api` is a reserved name, so a page route that matched an /api/ path is an API miss: answer as the API does.
+      if (request.url.startsWith("/api/")) return sendError(reply, toHubError(error));
       let status: number;
       let message: string;
       if (error instanceof HubError) {
