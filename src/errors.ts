@@ -69,8 +69,4 @@ export class HubError extends Error {
   }
 }
 
-export function statusOf(code: ErrorCode): number {
-  return statusByCode[code];
-}
-
 export const INVALID_CREDENTIALS = "Invalid credentials in Authorization header";

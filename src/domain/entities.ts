@@ -55,10 +55,6 @@ export interface AccessRequest {
   readonly updatedAt: Date;
 }
 
-export function isGated(value: unknown): value is Gated {
-  return value === false || value === "auto" || value === "manual";
-}
-
 /** A user or org namespace, as repos and scopes refer to it. */
 export interface NamespaceRef {
   readonly id: string;

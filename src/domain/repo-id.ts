@@ -38,6 +38,3 @@ export function repoUrlPath(id: RepoId): string {
 }
 
 /** `model` → `model`, used in messages such as "Access to model acme/bert is restricted". */
-export function repoLabel(id: RepoId): string {
-  return `${id.type} ${fullName(id)}`;
-}

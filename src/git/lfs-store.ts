@@ -3,13 +3,13 @@
  * Storage keeps one copy per oid; which repo may see which oid is the database's business
  * (store/lfs-objects.ts): knowing an oid never opens another repo's content.
  *
- * An upload is streamed to `<dataDir>/tmp`, hashed and measured on the way, and renamed into place only
- * when both match, so a half-written or forged object is never visible. Object storage can replace this
+ * An upload is streamed to `<dataDir>/tmp`, hashed and measured on the way, flushed to disk, and renamed
+ * into place only when both match, so a half-written or forged object is never visible. Object storage can replace this
  * class later behind the same interface.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -77,6 +77,13 @@ export class FileLfsStorage implements LfsStorage {
             ? `Size mismatch: expected ${size} bytes, received ${received}`
             : "SHA-256 mismatch: the content does not match the oid",
         );
+      }
+      // The bytes reach the disk before the name does: after a power cut an object is whole or absent.
+      const file = await open(temp, "r");
+      try {
+        await file.sync();
+      } finally {
+        await file.close();
       }
       await mkdir(path.dirname(target), { recursive: true });
       await rename(temp, target);

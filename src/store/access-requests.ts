@@ -16,57 +16,6 @@ export async function findAccessStatus(db: Db, repoId: string, userId: string): 
   return row?.status as AccessStatus | undefined;
 }
 
-/** Creates or replaces a user's request on a repo. */
-export async function upsertAccessRequest(
-  db: Db,
-  input: {
-    repoId: string;
-    userId: string;
-    status: AccessStatus;
-    fields?: Record<string, unknown> | undefined;
-    granted: boolean;
-  },
-  now: Date,
-): Promise<void> {
-  const at = now.toISOString();
-  const fields = input.fields ? JSON.stringify(input.fields) : null;
-  await db
-    .insertInto("access_request")
-    .values({
-      repo_id: input.repoId,
-      user_id: input.userId,
-      status: input.status,
-      fields,
-      granted: input.granted ? 1 : 0,
-      created_at: at,
-      updated_at: at,
-    })
-    .onConflict((oc) =>
-      oc.columns(["repo_id", "user_id"]).doUpdateSet({
-        status: input.status,
-        updated_at: at,
-        granted: input.granted ? 1 : 0,
-        ...(fields ? { fields } : {}),
-      }),
-    )
-    .execute();
-}
-
-export async function setAccessStatus(
-  db: Db,
-  repoId: string,
-  userId: string,
-  status: AccessStatus,
-  now: Date,
-): Promise<void> {
-  await db
-    .updateTable("access_request")
-    .set({ status, updated_at: now.toISOString() })
-    .where("repo_id", "=", repoId)
-    .where("user_id", "=", userId)
-    .execute();
-}
-
 /**
  * A user asks for access. A new request gets `status`; a pending one takes the new answers and, when
  * the repo is now "auto", is accepted. An accepted or rejected request is left as it is: asking again

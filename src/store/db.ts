@@ -107,10 +107,9 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectDatab
 export async function migrateToLatest(db: Db): Promise<void> {
   // Kysely looks for its own migration tables in every schema unless told which one: beside another
   // schema that has them (another test run, another app), it would skip creating ours and then fail.
-  const schema =
-    db.getExecutor().adapter instanceof PostgresAdapter
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-      : undefined;
+  const schema = isPostgres(db)
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+    : undefined;
   const migrator = new Migrator({
     db,
     provider: new StaticProvider(),
@@ -118,6 +117,10 @@ export async function migrateToLatest(db: Db): Promise<void> {
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /** Unique-constraint violations look different on each driver; both mean "already exists". */

@@ -3,7 +3,7 @@ import { isReservedNamespace, nameKey } from "../domain/names.ts";
 import { newObjectId } from "../domain/object-id.ts";
 import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
-import { type Db, isUniqueViolation } from "./db.ts";
+import { type Db, isPostgres, isUniqueViolation } from "./db.ts";
 import { toUser } from "./users.ts";
 
 /** Creates an org with its first member, `owner`, as admin. */
@@ -96,6 +96,7 @@ export async function changeMemberRole(
   now: Date,
 ): Promise<"added" | "changed" | "not-member"> {
   return db.transaction().execute(async (trx) => {
+    await lockOrg(trx, input.orgId);
     const current = await findOrgRole(trx, input.orgId, input.userId);
     if (current === undefined && input.onlyExisting) return "not-member";
     if (current === "admin" && input.role !== "admin") await assertAnotherAdmin(trx, input.orgId, input.userId);
@@ -116,6 +117,7 @@ export async function countMembers(db: Db, orgId: string): Promise<number> {
 /** Removes a member; false when they were not one. Refuses to remove the last admin. */
 export async function removeMember(db: Db, orgId: string, userId: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    await lockOrg(trx, orgId);
     const row = await trx
       .selectFrom("member")
       .select("role")
@@ -127,6 +129,15 @@ export async function removeMember(db: Db, orgId: string, userId: string): Promi
     await trx.deleteFrom("member").where("org_id", "=", orgId).where("user_id", "=", userId).execute();
     return true;
   });
+}
+
+/**
+ * Serialises membership changes of one org, so two admins demoting each other at once cannot both pass
+ * the last-admin check. SQLite transactions already take the write lock up front (`begin immediate`,
+ * see db.ts); PostgreSQL locks the org's row until the transaction ends.
+ */
+async function lockOrg(trx: Db, orgId: string): Promise<void> {
+  if (isPostgres(trx)) await trx.selectFrom("org").select("id").where("id", "=", orgId).forUpdate().execute();
 }
 
 /** An org keeps at least one admin, or nobody could manage it again. */
