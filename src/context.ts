@@ -32,6 +32,8 @@ export interface ContextOverrides {
   now?: () => Date;
   /** PostgreSQL schema (tests give each run its own). */
   pgSchema?: string;
+  /** Sees each SQLite statement as it runs. */
+  trace?: (sql: string) => void;
 }
 
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
@@ -40,6 +42,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     url: config.databaseUrl,
     sqlitePath: path.join(config.dataDir, "berth.sqlite"),
     ...(overrides.pgSchema ? { pgSchema: overrides.pgSchema } : {}),
+    ...(overrides.trace ? { trace: overrides.trace } : {}),
   });
   await migrateToLatest(db);
   const logger =

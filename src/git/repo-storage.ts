@@ -4,7 +4,7 @@
  * touches the disk. A repository is built in `<dataDir>/tmp` and renamed into place, so a crash never
  * leaves a half-initialised repo where a reader could find it.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, type Stats, statSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { newObjectId } from "../domain/object-id.ts";
@@ -30,6 +30,8 @@ export class RepoStorage {
   readonly #tmp: string;
   /** Sibling lists by commit id: a commit's tree never changes, so entries never go stale. */
   readonly #filesByCommit = new Map<string, readonly string[]>();
+  /** Ref files last read, with the inode, mtime and size they had then. */
+  readonly #refFiles = new Map<string, { ino: number; mtimeMs: number; size: number; text: string }>();
   static readonly #MAX_CACHED = 5000;
 
   constructor(dataDir: string) {
@@ -85,21 +87,43 @@ export class RepoStorage {
   }
 
   /**
-   * A branch's commit read straight from the ref files, without spawning git. The reads are
-   * synchronous on purpose: a ref file is 41 bytes in the page cache, and one blocking read costs less
-   * than the four thread-pool round trips of an async one on the hottest path of the hub.
+   * A branch's commit read straight from the ref files, without spawning git. Ref files are small and
+   * replaced by rename when they change, so a file's inode and mtime identify its content: a `stat`
+   * that matches what was read before answers from memory, and one changed by any process (a push, the
+   * CLI, another server) is read again. Synchronous on purpose: on the hottest path of the hub one
+   * blocking syscall on a page-cached file costs less than the thread-pool round trips of async ones.
    */
   async readBranch(type: RepoType, id: string, branch: string): Promise<string | undefined> {
     if (!SAFE_REVISION.test(branch)) return undefined;
     const dir = this.pathOf(type, id);
     const ref = `refs/heads/${branch}`;
-    const loose = readIfExists(path.join(dir, ref))?.trim();
+    const loose = this.#readRefFile(path.join(dir, ref))?.trim();
     if (loose !== undefined && COMMIT_ID.test(loose)) return loose;
-    for (const line of readIfExists(path.join(dir, "packed-refs"))?.split("\n") ?? []) {
+    for (const line of this.#readRefFile(path.join(dir, "packed-refs"))?.split("\n") ?? []) {
       const [sha, name] = line.split(" ");
       if (name === ref && sha && COMMIT_ID.test(sha)) return sha;
     }
     return undefined;
+  }
+
+  #readRefFile(file: string): string | undefined {
+    let stats: Stats | undefined;
+    try {
+      stats = statSync(file, { throwIfNoEntry: false });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+      throw error;
+    }
+    if (!stats?.isFile()) return undefined;
+    const cached = this.#refFiles.get(file);
+    if (cached && cached.ino === stats.ino && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size) {
+      return cached.text;
+    }
+    const text = readIfExists(file);
+    if (text === undefined) return undefined;
+    if (this.#refFiles.size >= RepoStorage.#MAX_CACHED) this.#refFiles.clear();
+    this.#refFiles.set(file, { ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size, text });
+    return text;
   }
 
   /**

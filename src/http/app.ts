@@ -42,20 +42,25 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
     logController: new LogController({ disableRequestLogging: true }),
   });
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: redactTokens(request.url),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      "request",
-    );
-  });
+  // The request line is written only when it would be logged: on the hot path a hook costs more than its work.
+  if (ctx.logger.isLevelEnabled("info")) {
+    app.addHook("onResponse", (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          url: redactTokens(request.url),
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        "request",
+      );
+      done();
+    });
+  }
   await app.register(cookie);
   registerFormParser(app);
   registerErrorHandler(app);

@@ -34,6 +34,8 @@ export interface DatabaseOptions {
   /** PostgreSQL schema to work in (tests give each run its own); created when missing. */
   readonly pgSchema?: string;
   readonly poolSize?: number;
+  /** Called with each SQLite statement as it runs (the benchmark counts a request's statements with it). */
+  readonly trace?: (sql: string) => void;
 }
 
 const migrations: Record<string, Migration> = {
@@ -67,7 +69,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     return { db, dialect: "postgres", close: () => db.destroy() };
   }
   mkdirSync(path.dirname(options.sqlitePath), { recursive: true });
-  const sqlite = new SqliteDatabase(options.sqlitePath);
+  const sqlite = new SqliteDatabase(
+    options.sqlitePath,
+    options.trace ? { verbose: (text) => options.trace?.(String(text)) } : {},
+  );
   // WAL lets the admin CLI write while a server reads; busy_timeout makes writers queue, not fail.
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");

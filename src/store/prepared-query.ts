@@ -3,29 +3,35 @@ import type { Compilable, CompiledQuery } from "kysely";
 import type { Db } from "./db.ts";
 
 /**
- * A query built and compiled once per database, then run with a new argument each time. Kysely
+ * A query built and compiled once per database, then run with new arguments each time. Kysely
  * rebuilds and recompiles a query on every call, which on the request hot path (the token check, the
- * repo lookup) costs more than SQLite's indexed lookup itself. The argument is found in the compiled
- * parameters by a one-off marker, so the SQL stays Kysely's and parameterised.
+ * repo lookup, last-used writes) costs more than SQLite's indexed lookup itself. Each argument is found
+ * in the compiled parameters by a one-off marker, so the SQL stays Kysely's and parameterised.
  */
-export function preparedQuery<Row>(
-  build: (db: Db, argument: string) => Compilable<Row>,
-): (db: Db, argument: string) => Promise<Row[]> {
-  const compiled = new WeakMap<Db, { query: CompiledQuery<Row>; index: number }>();
-  return async (db, argument) => {
+export function preparedQuery<Row, Args extends unknown[]>(
+  build: (db: Db, ...markers: string[]) => Compilable<Row>,
+): (db: Db, ...args: Args) => Promise<Row[]> {
+  const arity = build.length - 1;
+  const compiled = new WeakMap<Db, { query: CompiledQuery<Row>; positions: number[] }>();
+  return async (db, ...args) => {
     let entry = compiled.get(db);
     if (!entry) {
-      const marker = `prepared-${randomUUID()}`;
-      const query = build(db, marker).compile();
-      const index = query.parameters.indexOf(marker);
-      if (index < 0 || query.parameters.lastIndexOf(marker) !== index) {
-        throw new Error("a prepared query must use its argument exactly once");
-      }
-      entry = { query, index };
+      const markers = Array.from({ length: arity }, () => `prepared-${randomUUID()}`);
+      const query = build(db, ...markers).compile();
+      const positions = markers.map((marker) => {
+        const index = query.parameters.indexOf(marker);
+        if (index < 0 || query.parameters.lastIndexOf(marker) !== index) {
+          throw new Error("a prepared query must use each of its arguments exactly once");
+        }
+        return index;
+      });
+      entry = { query, positions };
       compiled.set(db, entry);
     }
     const parameters = [...entry.query.parameters];
-    parameters[entry.index] = argument;
+    entry.positions.forEach((position, i) => {
+      parameters[position] = args[i];
+    });
     return (await db.executeQuery<Row>({ ...entry.query, parameters })).rows;
   };
 }

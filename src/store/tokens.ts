@@ -150,18 +150,18 @@ export async function recordTokenUse(db: Db, id: string, use: TokenUse): Promise
 }
 
 /** Writes several tokens' last uses in one transaction. */
+const updateTokenUse = preparedQuery<unknown, [string, string | null, string | null, string]>(
+  (db, at, ip, userAgent, id) =>
+    db
+      .updateTable("token")
+      .set({ last_used_at: at, last_used_ip: ip, last_used_user_agent: userAgent })
+      .where("id", "=", id as string),
+);
+
 export async function recordTokenUses(db: Db, uses: readonly (readonly [string, TokenUse])[]): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (const [id, use] of uses) {
-      await trx
-        .updateTable("token")
-        .set({
-          last_used_at: use.at.toISOString(),
-          last_used_ip: use.ip ?? null,
-          last_used_user_agent: use.userAgent?.slice(0, 512) ?? null,
-        })
-        .where("id", "=", id)
-        .execute();
+      await updateTokenUse(trx, use.at.toISOString(), use.ip ?? null, use.userAgent?.slice(0, 512) ?? null, id);
     }
   });
 }
