@@ -33,6 +33,8 @@ export class RepoStorage {
   /** Ref files last read, with the inode, mtime and size they had then. */
   readonly #refFiles = new Map<string, { ino: number; mtimeMs: number; size: number; text: string }>();
   static readonly #MAX_CACHED = 5000;
+  /** About 200 bytes each: 100,000 repos' main refs in ~20 MB. */
+  static readonly #MAX_REF_FILES = 100_000;
 
   constructor(dataDir: string) {
     this.#root = path.join(dataDir, "repos");
@@ -121,7 +123,10 @@ export class RepoStorage {
     }
     const text = readIfExists(file);
     if (text === undefined) return undefined;
-    if (this.#refFiles.size >= RepoStorage.#MAX_CACHED) this.#refFiles.clear();
+    if (this.#refFiles.size >= RepoStorage.#MAX_REF_FILES) {
+      const oldest = this.#refFiles.keys().next().value;
+      if (oldest !== undefined) this.#refFiles.delete(oldest);
+    }
     this.#refFiles.set(file, { ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size, text });
     return text;
   }
