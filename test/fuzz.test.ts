@@ -355,7 +355,7 @@ const authArb: fc.Arbitrary<Auth> = fc.oneof(
           "Bearer",
           "Bearer ",
           "Bearer hf_",
-          "Bearer hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+          "Bearer hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", // fake: bad check letters
           "Basic",
           "Basic !!!",
           `Basic ${Buffer.from("user").toString("base64")}`,

@@ -78,7 +78,7 @@ describe("isWellFormedToken", () => {
     ["one letter long", `${value}a`],
     ["a digit", `${value.slice(0, 10)}1${value.slice(11)}`],
     ["surrounding space", ` ${value}`],
-    ["made up", "hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+    ["made up (fake)", "hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
   ])("rejects %s", (_label, candidate) => {
     expect(isWellFormedToken(candidate)).toBe(false);
   });

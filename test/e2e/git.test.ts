@@ -10,7 +10,7 @@ import type { Repo } from "../../src/domain/entities.ts";
 import { findRepoLfsObject } from "../../src/store/lfs-objects.ts";
 import { findRepo } from "../../src/store/repos.ts";
 import { type BerthServer, startBerthServer } from "../helpers/berth-server.ts";
-import { seedRepo, seedToken, seedUser } from "../helpers/seed.ts";
+import { FAKE_TOKEN, seedRepo, seedToken, seedUser } from "../helpers/seed.ts";
 
 interface Run {
   code: number;
@@ -117,7 +117,7 @@ describe("git and git-lfs against a Berth process", () => {
   });
 
   it("refuses a clone with an unknown token", async () => {
-    const run = await git(home, ["clone", remote("hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "unknown"]);
+    const run = await git(home, ["clone", remote(FAKE_TOKEN), "unknown"]);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/Authentication failed|401/);
   });

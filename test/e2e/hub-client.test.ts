@@ -17,7 +17,7 @@ import { testDialects } from "../helpers/databases.ts";
 import { seedOrg, seedRepo, seedToken, seedUser } from "../helpers/seed.ts";
 
 /** A well-formed token (shape and checksum are right) that no server ever issued. */
-const UNKNOWN_TOKEN = "hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const UNKNOWN_TOKEN = "hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; // fake: bad check letters
 
 interface Tokens {
   aliceRead: string;

@@ -60,3 +60,6 @@ export async function seedRepo(
 export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
+
+/** Token-shaped but fake: its check letters are wrong, so it is refused without a database lookup. */
+export const FAKE_TOKEN = "hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialects } from "../../../test/helpers/databases.ts";
-import { bearer, seedRepo, seedToken, seedUser } from "../../../test/helpers/seed.ts";
+import { bearer, FAKE_TOKEN, seedRepo, seedToken, seedUser } from "../../../test/helpers/seed.ts";
 import { makeTestContext, type TestContext } from "../../../test/helpers/test-context.ts";
 import { parseCgiHead } from "../../git/smart-http.ts";
 import { buildApp } from "../app.ts";
@@ -84,7 +84,7 @@ describe.each(testDialects())("git smart HTTP routes on %s", (dialect) => {
   });
 
   it("refuses a bad token with 401, a read token's push with 403, and accepts a write token's", async () => {
-    const bad = await refs("/alice/model", "git-upload-pack", basic("hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    const bad = await refs("/alice/model", "git-upload-pack", basic(FAKE_TOKEN));
     expect(bad.statusCode).toBe(401);
     expect(bad.headers["x-error-message"]).toBe("Invalid credentials in Authorization header");
     const denied = await refs("/alice/model", "git-receive-pack", basic(read));

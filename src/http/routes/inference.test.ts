@@ -335,7 +335,7 @@ describe.each(testDialects())("inference API on %s", (dialect) => {
       const anonymous = await call(undefined);
       expect(anonymous.statusCode).toBe(401);
       expect(anonymous.json().error).toMatch(/authenticated to call the inference API/);
-      expect((await call("hf_notavalidtokenatallxxxxxxxxxxxxxxx")).statusCode).toBe(401);
+      expect((await call("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")).statusCode).toBe(401);
     });
   });
 

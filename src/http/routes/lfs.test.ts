@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialects } from "../../../test/helpers/databases.ts";
-import { bearer, seedRepo, seedToken, seedUser } from "../../../test/helpers/seed.ts";
+import { bearer, FAKE_TOKEN, seedRepo, seedToken, seedUser } from "../../../test/helpers/seed.ts";
 import { makeTestContext, type TestContext } from "../../../test/helpers/test-context.ts";
 import type { Repo, User } from "../../domain/entities.ts";
 import { findRepoLfsObject } from "../../store/lfs-objects.ts";
@@ -196,7 +196,7 @@ describe.each(testDialects())("Git LFS routes on %s", (dialect) => {
 
     const missing = await batch("/alice/nothing.git", "download", [{ oid, size: 1 }], bearer(write));
     expect(missing.statusCode).toBe(404);
-    const bad = await batch("/alice/model.git", "download", [], bearer("hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    const bad = await batch("/alice/model.git", "download", [], bearer(FAKE_TOKEN));
     expect(bad.statusCode).toBe(401);
     expect(bad.headers["www-authenticate"]).toBe('Basic realm="Berth"');
   });

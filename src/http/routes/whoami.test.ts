@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialects } from "../../../test/helpers/databases.ts";
-import { bearer, seedOrg, seedToken, seedUser } from "../../../test/helpers/seed.ts";
+import { bearer, FAKE_TOKEN, seedOrg, seedToken, seedUser } from "../../../test/helpers/seed.ts";
 import { makeTestContext, type TestContext } from "../../../test/helpers/test-context.ts";
 import { buildApp } from "../app.ts";
 
@@ -27,7 +27,7 @@ describe.each(testDialects())("GET /api/whoami-v2 on %s", (dialect) => {
   it("refuses anonymous and bad tokens with 401", async () => {
     const app = await buildApp(ctx);
     expect((await app.inject({ url: "/api/whoami-v2" })).statusCode).toBe(401);
-    const bad = await app.inject({ url: "/api/whoami-v2", headers: bearer("hf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") });
+    const bad = await app.inject({ url: "/api/whoami-v2", headers: bearer(FAKE_TOKEN) });
     expect(bad.statusCode).toBe(401);
     expect(bad.headers["x-error-message"]).toBe("Invalid credentials in Authorization header");
     expect(bad.headers["x-error-code"]).toBeUndefined();
