@@ -47,6 +47,11 @@ export function formOf(request: FastifyRequest): FormBody {
   const body = request.body;
   if (body === undefined || body === null) return {};
   if (typeof body !== "object" || Array.isArray(body)) throw new HubError("BadRequest", "Expected a form");
+  // A form holds text, or repeated text; a JSON body posted to a page may hold anything else.
+  for (const [key, value] of Object.entries(body)) {
+    const text = typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string"));
+    if (!text) throw new HubError("BadRequest", `The field ${key.slice(0, 100)} must be text`);
+  }
   return body as FormBody;
 }
 
