@@ -49,7 +49,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     overrides.logger ??
     pino({
       level: config.logLevel,
-      // Credentials never reach a log line: headers are redacted by path, token-shaped strings anywhere.
+      // Credentials never reach a log line: headers are redacted by path, token-shaped strings in messages
+      // and in logged errors (a git or database message may quote a URL or a value) are masked.
+      serializers: {
+        err: (error: Error) => JSON.parse(redactTokens(JSON.stringify(pino.stdSerializers.err(error)))),
+      },
       redact: {
         paths: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
         censor: "[redacted]",
