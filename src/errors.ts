@@ -6,6 +6,7 @@
  */
 export type ErrorCode =
   | "RepoNotFound"
+  | "RepoMoved"
   | "RevisionNotFound"
   | "EntryNotFound"
   | "GatedRepo"
@@ -24,6 +25,7 @@ export type ErrorCode =
 
 const statusByCode: Record<ErrorCode, number> = {
   RepoNotFound: 404,
+  RepoMoved: 307,
   RevisionNotFound: 404,
   EntryNotFound: 404,
   GatedRepo: 403,
@@ -48,12 +50,15 @@ export interface HubErrorOptions {
   status?: number;
   cause?: unknown;
   headers?: Record<string, string>;
+  /** For RepoMoved: the old and new `ns/name`; the HTTP layer rewrites the request path with them. */
+  moved?: { from: string; to: string };
 }
 
 export class HubError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly headers: Record<string, string>;
+  readonly moved: { from: string; to: string } | undefined;
 
   constructor(code: ErrorCode, message: string, options: HubErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -61,6 +66,7 @@ export class HubError extends Error {
     this.code = code;
     this.status = options.status ?? statusByCode[code];
     this.headers = options.headers ?? {};
+    this.moved = options.moved;
   }
 
   /** The value of `X-Error-Code`, or undefined when the Hub would send none. */

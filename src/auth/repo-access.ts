@@ -6,7 +6,7 @@ import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
 import { findAccessStatus } from "../store/access-requests.ts";
 import { findNamespace, findOrgRole } from "../store/orgs.ts";
-import { findRepo } from "../store/repos.ts";
+import { findMovedRepo, findRepo } from "../store/repos.ts";
 import {
   authorizeNamespace,
   authorizeRepo,
@@ -46,11 +46,26 @@ export async function requireRepo(
   // A name that cannot exist names no repo: answer before the database sees it (PostgreSQL refuses NUL).
   const named = isValidName(target.namespace) && isValidName(target.name);
   const repo = named ? await findRepo(ctx.db, target.type, target.namespace, target.name) : undefined;
-  if (!repo) throw repoNotFound(principal);
+  if (!repo) throw named ? await movedOrNotFound(ctx, principal, target) : repoNotFound(principal);
   const relation = await loadRelation(ctx, principal, repo);
   const decision = authorizeRepo(principal, repo, relation, action);
   if (!decision.allowed) throw denialError(decision.denial, principal, repo, ctx.config.publicUrl);
   return { repo, relation };
+}
+
+/**
+ * A moved repo's old name answers with a redirect to the new one, as the Hub's does, but only to those
+ * who may see the repo: to anyone else the old name is as missing as any other.
+ */
+async function movedOrNotFound(ctx: Context, principal: Principal, target: RepoRequest): Promise<HubError> {
+  const moved = await findMovedRepo(ctx.db, target.type, target.namespace, target.name);
+  if (!moved) return repoNotFound(principal);
+  const decision = authorizeRepo(principal, moved, await loadRelation(ctx, principal, moved), "repo.info");
+  if (!decision.allowed) return repoNotFound(principal);
+  const to = `${moved.namespace}/${moved.name}`;
+  return new HubError("RepoMoved", `This repository has moved to ${to}`, {
+    moved: { from: `${target.namespace}/${target.name}`, to },
+  });
 }
 
 /** The namespace named, if the principal may do `action` in it. */

@@ -10,9 +10,43 @@ function headerSafe(text: string): string {
 export function sendError(reply: FastifyReply, error: HubError): FastifyReply {
   reply.code(error.status);
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  if (error.moved) reply.header("Location", movedLocation(reply.request.url, error.moved));
   if (error.wireCode) reply.header("X-Error-Code", error.wireCode);
   reply.header("X-Error-Message", headerSafe(error.message));
   return reply.type("application/json; charset=utf-8").send({ error: error.message });
+}
+
+/**
+ * The same request path with a moved repo's old `ns/name` replaced by the new one, query kept. A path
+ * without a host: Python's HEAD follows only those (hub-api.md §3, move).
+ */
+export function movedLocation(url: string, moved: { from: string; to: string }): string {
+  const at = url.indexOf("?");
+  const path = at < 0 ? url : url.slice(0, at);
+  const query = at < 0 ? "" : url.slice(at);
+  const [fromNs, fromName] = moved.from.toLowerCase().split("/");
+  const [toNs = "", toName = ""] = moved.to.split("/");
+  const segments = path.split("/");
+  for (let i = 0; i + 1 < segments.length; i++) {
+    const name = safeDecode(segments[i + 1] ?? "");
+    const suffix = name.endsWith(".git") ? ".git" : "";
+    if (
+      safeDecode(segments[i] ?? "").toLowerCase() === fromNs &&
+      name.slice(0, name.length - suffix.length).toLowerCase() === fromName
+    ) {
+      segments.splice(i, 2, encodeURIComponent(toNs), encodeURIComponent(toName) + suffix);
+      break;
+    }
+  }
+  return segments.join("/") + query;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**

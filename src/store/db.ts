@@ -16,6 +16,7 @@ import pg from "pg";
 import * as initial from "./migrations/001-initial.ts";
 import * as lfsObjects from "./migrations/002-lfs-objects.ts";
 import * as inference from "./migrations/003-inference.ts";
+import * as repoRedirect from "./migrations/004-repo-redirect.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   "001-initial": initial,
   "002-lfs-objects": lfsObjects,
   "003-inference": inference,
+  "004-repo-redirect": repoRedirect,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -74,25 +74,55 @@ export async function findRepo(db: Db, type: RepoType, namespace: string, name: 
   return row && toRepo(row);
 }
 
+/** The repo an old name was moved away from, if any. */
+export async function findMovedRepo(
+  db: Db,
+  type: RepoType,
+  namespace: string,
+  name: string,
+): Promise<Repo | undefined> {
+  const row = await db
+    .selectFrom("repo_redirect")
+    .innerJoin("repo", "repo.id", "repo_redirect.repo_id")
+    .selectAll("repo")
+    .where("repo_redirect.key", "=", repoKey(type, namespace, name))
+    .executeTakeFirst();
+  return row && toRepo(row);
+}
+
 export async function deleteRepoRow(db: Db, id: string): Promise<void> {
   await db.deleteFrom("repo").where("id", "=", id).execute();
 }
 
+/**
+ * Renames or transfers a repo and leaves its old key pointing at it, so the old name keeps working. A
+ * real repo always wins over a redirect: a later repo created under the old name takes it back.
+ */
 export async function moveRepoRow(db: Db, repo: Repo, to: NamespaceRef, name: string, now: Date): Promise<Repo> {
   const key = repoKey(repo.type, to.name, name);
+  const oldKey = repoKey(repo.type, repo.namespace, repo.name);
   try {
-    await db
-      .updateTable("repo")
-      .set({
-        namespace_id: to.id,
-        namespace_kind: to.kind,
-        namespace: to.name,
-        name,
-        key,
-        last_modified: now.toISOString(),
-      })
-      .where("id", "=", repo.id)
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("repo")
+        .set({
+          namespace_id: to.id,
+          namespace_kind: to.kind,
+          namespace: to.name,
+          name,
+          key,
+          last_modified: now.toISOString(),
+        })
+        .where("id", "=", repo.id)
+        .execute();
+      if (oldKey !== key) {
+        await trx
+          .insertInto("repo_redirect")
+          .values({ key: oldKey, repo_id: repo.id, created_at: now.toISOString() })
+          .onConflict((oc) => oc.column("key").doUpdateSet({ repo_id: repo.id, created_at: now.toISOString() }))
+          .execute();
+      }
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw repoExists(repo.type, `${to.name}/${name}`);
     throw error;

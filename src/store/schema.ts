@@ -133,6 +133,13 @@ export interface InferenceRateWindowTable {
   count: number;
 }
 
+/** The old key of a moved repo, so the old name keeps working (a redirect to the new one). */
+export interface RepoRedirectTable {
+  key: string;
+  repo_id: string;
+  created_at: string;
+}
+
 export interface Database {
   namespace: NamespaceTable;
   user: UserTable;
@@ -144,6 +151,7 @@ export interface Database {
   repo: RepoTable;
   access_request: AccessRequestTable;
   lfs_object: LfsObjectTable;
+  repo_redirect: RepoRedirectTable;
   inference_upstream: InferenceUpstreamTable;
   inference_usage: InferenceUsageTable;
   inference_rate_window: InferenceRateWindowTable;

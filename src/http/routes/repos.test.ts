@@ -225,6 +225,41 @@ describe.each(testDialects())("repository lifecycle routes on %s", (dialect) => 
       expect((await info(aliceToken, "models/acme/new")).json().id).toBe("acme/New");
     });
 
+    it("keeps the old name working through a relative redirect, for those who may see the repo", async () => {
+      await seedOrg(ctx, "acme", alice);
+      await seedRepo(ctx, alice, "alice/old", { private: true });
+      expect((await move(aliceToken, { fromRepo: "alice/old", toRepo: "acme/new", type: "model" })).statusCode).toBe(
+        200,
+      );
+
+      const api = await info(aliceToken, "models/Alice/old/revision/main?expand=sha");
+      expect(api.statusCode).toBe(307);
+      expect(api.headers.location).toBe("/api/models/acme/new/revision/main?expand=sha");
+      const file = await app.inject({
+        method: "HEAD",
+        url: "/alice/old/resolve/main/.gitattributes",
+        headers: bearer(aliceToken),
+      });
+      expect(file.statusCode).toBe(307);
+      expect(file.headers.location).toBe("/acme/new/resolve/main/.gitattributes");
+      const clone = await app.inject({
+        url: "/alice/old.git/info/refs?service=git-upload-pack",
+        headers: bearer(aliceToken),
+      });
+      expect(clone.headers.location).toBe("/acme/new.git/info/refs?service=git-upload-pack");
+
+      // To a stranger or anonymous caller the old name of a private repo is as missing as any other.
+      const bob = await seedUser(ctx, "bob");
+      const stranger = await info(await seedToken(ctx, bob), "models/alice/old");
+      expect(stranger.statusCode).toBe(404);
+      expect(stranger.headers.location).toBeUndefined();
+      expect((await info(undefined, "models/alice/old")).statusCode).toBe(401);
+
+      // A new repo under the old name takes it back.
+      await seedRepo(ctx, alice, "alice/old");
+      expect((await info(aliceToken, "models/alice/old")).statusCode).toBe(200);
+    });
+
     it("answers 409 when the target exists", async () => {
       await seedRepo(ctx, alice, "alice/a");
       await seedRepo(ctx, alice, "alice/b");

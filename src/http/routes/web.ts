@@ -44,7 +44,10 @@ export function registerWebRoutes(app: FastifyInstance, ctx: Context): void {
     });
     scope.setErrorHandler((error: FastifyError | HubError | ZodError, request, reply) => {
       // `api` is a reserved name, so a page route that matched an /api/ path is an API miss: answer as the API does.
-      if (request.url.startsWith("/api/")) return sendError(reply, toHubError(error));
+      // A moved repo's old page redirects like the API does.
+      if (request.url.startsWith("/api/") || (error instanceof HubError && error.moved)) {
+        return sendError(reply, toHubError(error));
+      }
       let status: number;
       let message: string;
       if (error instanceof HubError) {
