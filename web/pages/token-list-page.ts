@@ -35,7 +35,19 @@ function manageMenu(viewer: Viewer, token: Token): SafeHtml {
   </details>`;
 }
 
-export function tokenListPage(viewer: Viewer, tokens: readonly Token[], now: Date): string {
+/** Inference calls of a token (issue 5), for the list: count, last call, and the per-minute limit. */
+export interface TokenUsage {
+  readonly calls: number;
+  readonly lastCallAt: string | null;
+  readonly rateLimitPerMinute: number | undefined;
+}
+
+export function tokenListPage(
+  viewer: Viewer,
+  tokens: readonly Token[],
+  now: Date,
+  usage: ReadonlyMap<string, TokenUsage> = new Map(),
+): string {
   const rows = tokens.map(
     (token) => html`<tr>
       <th scope="row">${token.displayName}</th>
@@ -45,6 +57,7 @@ export function tokenListPage(viewer: Viewer, tokens: readonly Token[], now: Dat
       <td>${formatDate(token.createdAt)}</td>
       <td>${token.lastUsedAt ? html`${formatDate(token.lastUsedAt)}${token.lastUsedIp && html`<br><span class="muted">from ${token.lastUsedIp}</span>`}` : html`<span class="muted">Never</span>`}</td>
       <td>${token.expiresAt ? html`${token.expiresAt.getTime() <= now.getTime() ? html`<strong class="warn">Expired</strong> ` : ""}${formatDate(token.expiresAt)}` : html`<span class="muted">Never</span>`}</td>
+      <td>${usageCell(usage.get(token.id))}</td>
       <td>${manageMenu(viewer, token)}</td>
     </tr>`,
   );
@@ -63,11 +76,19 @@ export function tokenListPage(viewer: Viewer, tokens: readonly Token[], now: Dat
           ? html`<p class="empty">You have no access tokens yet.</p>`
           : html`<div class="table-wrap"><table class="tokens">
           <caption class="visually-hidden">Your access tokens</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Role and permissions</th><th scope="col">Value</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+          <thead><tr><th scope="col">Name</th><th scope="col">Role and permissions</th><th scope="col">Value</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Inference</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
           <tbody>${rows}</tbody>
         </table></div>`
       }`,
   });
+}
+
+function usageCell(usage: TokenUsage | undefined) {
+  const calls = usage?.calls ?? 0;
+  const limit = usage?.rateLimitPerMinute;
+  return html`${calls === 0 ? html`<span class="muted">No calls</span>` : html`${calls} ${calls === 1 ? "call" : "calls"}`}${
+    usage?.lastCallAt ? html`<br><span class="muted">last ${formatDate(new Date(usage.lastCallAt))}</span>` : ""
+  }${limit !== undefined ? html`<br><span class="muted">limit ${limit}/min</span>` : ""}`;
 }
 
 /** The one place a token value is ever rendered: the answer to the POST that created or refreshed it. */

@@ -25,6 +25,7 @@ import { parseDuration } from "../../domain/duration.ts";
 import { isRepoType, type RepoType } from "../../domain/repo-id.ts";
 import { isTokenRole } from "../../domain/token.ts";
 import { HubError } from "../../errors.ts";
+import { tokenRateLimits, usageByToken } from "../../store/inference.ts";
 import { listTokens } from "../../store/tokens.ts";
 import { findUserById, listMemberships } from "../../store/users.ts";
 import { requireSession } from "../auth-hook.ts";
@@ -127,8 +128,21 @@ export function registerWebTokenRoutes(app: FastifyInstance, ctx: Context): void
   app.get("/settings/tokens", async (request, reply) => {
     const session = sessionOrSignIn(request, reply);
     if (!session) return reply;
-    const tokens = await listTokens(ctx.db, session.user.id);
-    return sendPage(reply, tokenListPage(viewerOf(ctx, request), tokens, ctx.now()));
+    const [tokens, usage, limits] = await Promise.all([
+      listTokens(ctx.db, session.user.id),
+      usageByToken(ctx.db, session.user.id),
+      tokenRateLimits(ctx.db, session.user.id),
+    ]);
+    const usageOf = new Map(
+      tokens.map((t) => {
+        const summary = usage.get(t.id);
+        return [
+          t.id,
+          { calls: summary?.calls ?? 0, lastCallAt: summary?.lastCallAt ?? null, rateLimitPerMinute: limits.get(t.id) },
+        ];
+      }),
+    );
+    return sendPage(reply, tokenListPage(viewerOf(ctx, request), tokens, ctx.now(), usageOf));
   });
 
   app.get("/settings/tokens/new", async (request, reply) => {

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { testDialects } from "../../../test/helpers/databases.ts";
 import { bearer, seedOrg, seedRepo, seedToken, seedUser, TEST_PASSWORD } from "../../../test/helpers/seed.ts";
 import { makeTestContext, type TestContext } from "../../../test/helpers/test-context.ts";
+import { createToken } from "../../auth/token-service.ts";
 import type { ConfigOverrides } from "../../config.ts";
+import { insertUsage } from "../../store/inference.ts";
 import { createOrg, setMember } from "../../store/orgs.ts";
 import { createUser } from "../../store/users.ts";
 import { buildApp } from "../app.ts";
@@ -81,6 +83,21 @@ describe.each(testDialects())("web pages on %s", (dialect) => {
     const tokens = await app.inject({ url: "/settings/tokens", cookies: { berth_session: cookie } });
     expect(tokens.statusCode).toBe(200);
     expect(tokens.body).toContain("Access Tokens");
+  });
+
+  it("shows each token's inference calls and rate limit on the tokens page", async () => {
+    const { app, alice } = await setup();
+    const { token } = await createToken(ctx, alice, { displayName: "infer", role: "read", rateLimitPerMinute: 30 });
+    await createToken(ctx, alice, { displayName: "idle", role: "read" });
+    const call = { userId: alice.id, model: "alice/m", route: "task", status: 200, durationMs: 3 };
+    for (const at of [new Date("2026-01-02T03:04:05Z"), new Date("2026-01-03T03:04:05Z")]) {
+      await insertUsage(ctx.db, { ...call, tokenId: token.id, inputTokens: undefined, outputTokens: undefined, at });
+    }
+    const { cookie } = await signIn(app);
+    const page = (await app.inject({ url: "/settings/tokens", cookies: { berth_session: cookie } })).body;
+    expect(page).toContain("2 calls");
+    expect(page).toContain("limit 30/min");
+    expect(page).toContain("No calls");
   });
 
   it("signs in again over a live session without its CSRF token, but refuses a foreign Origin", async () => {
