@@ -513,6 +513,19 @@ describe("site administrators", () => {
   });
 });
 
+describe("a fine-grained token whose permissions are missing", () => {
+  it("holds none: public content only, no write, no create, no member management", () => {
+    const token = tokenPrincipal(alice, "fineGrained", undefined);
+    const ownPublic = repoFor("owner", VISIBILITIES[0] as Visibility);
+    const ownPrivate = repoFor("owner", VISIBILITIES[1] as Visibility);
+    expect(authorizeRepo(token, ownPublic, {}, "repo.content").allowed).toBe(true);
+    expect(authorizeRepo(token, ownPublic, {}, "repo.write").allowed).toBe(false);
+    expect(authorizeRepo(token, ownPrivate, {}, "repo.info").allowed).toBe(false);
+    expect(authorizeNamespace(token, NS.alice, {}, "repo.create").allowed).toBe(false);
+    expect(authorizeNamespace(token, NS.acme, { orgRole: "admin" }, "org.members.write").allowed).toBe(false);
+  });
+});
+
 // ---- properties: a token is never more than its owner, and the owner never widens a token -----
 
 const arbitraryRelation = fc.constantFrom(...RELATIONS);

@@ -268,9 +268,10 @@ export function authorizeNamespace(
   const token = principal.token;
   const isRead = action === "org.members.read";
   if (token.role === "read" && !isRead) return deny({ type: "read-role" });
-  if (token.role !== "fineGrained" || !token.fineGrained) return ALLOW;
+  const fineGrained = fineGrainedCaps(principal);
+  if (!fineGrained) return ALLOW;
   const needed: Permission = action === "repo.create" ? "repo.write" : isRead ? "org.read" : "org.write";
-  return namespacePermissions(token.fineGrained, namespace).has(needed)
+  return namespacePermissions(fineGrained, namespace).has(needed)
     ? ALLOW
     : deny({ type: "token-lacks", permission: needed, target: namespace.name });
 }
