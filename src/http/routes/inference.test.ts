@@ -8,7 +8,7 @@ import { InferenceClient } from "@huggingface/inference";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialects } from "../../../test/helpers/databases.ts";
 import { commitModel } from "../../../test/helpers/model-commit.ts";
-import { bearer, seedRepo, seedToken, seedUser, TEST_PASSWORD } from "../../../test/helpers/seed.ts";
+import { bearer, FAKE_TOKEN, seedRepo, seedToken, seedUser, TEST_PASSWORD } from "../../../test/helpers/seed.ts";
 import { makeTestContext, type TestContext } from "../../../test/helpers/test-context.ts";
 import {
   classifierFiles,
@@ -335,7 +335,7 @@ describe.each(testDialects())("inference API on %s", (dialect) => {
       const anonymous = await call(undefined);
       expect(anonymous.statusCode).toBe(401);
       expect(anonymous.json().error).toMatch(/authenticated to call the inference API/);
-      expect((await call("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")).statusCode).toBe(401);
+      expect((await call(FAKE_TOKEN)).statusCode).toBe(401);
     });
   });
 
