@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HubError } from "../errors.ts";
-import {
-  mayHaveMultiSegmentRevision,
-  parseBoolean,
-  parseRevisionOnly,
-  parseRevisionPath,
-  refNameProblem,
-} from "./revision.ts";
+import { mayHaveMultiSegmentRevision, parseRevisionOnly, parseRevisionPath, refNameProblem } from "./revision.ts";
 
 const REFS = ["main", "dev", "feature/x", "refs/heads/feature/x", "feature/x/y", "v1.0", "refs/tags/v1.0"];
 
@@ -108,22 +102,5 @@ describe("refNameProblem", () => {
     "0123456789abcdef0123456789abcdef01234567",
   ])("refuses %j", (name) => {
     expect(refNameProblem(name)).toBeDefined();
-  });
-});
-
-describe("parseBoolean", () => {
-  it.each([
-    ["true", true],
-    ["True", true],
-    ["TRUE", true],
-    ["1", true],
-    [true, true],
-    ["false", false],
-    ["False", false],
-    ["0", false],
-    [undefined, false],
-    [["false", "true"], true],
-  ])("reads %j as %s", (value, expected) => {
-    expect(parseBoolean(value)).toBe(expected);
   });
 });

@@ -123,10 +123,3 @@ export function refNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
-
-/** Booleans as the clients spell them: `true`, `True`, `1` (hub-api.md §1.3). */
-export function parseBoolean(value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  if (Array.isArray(value)) return parseBoolean(value[value.length - 1]);
-  return typeof value === "string" && (value.toLowerCase() === "true" || value === "1");
-}

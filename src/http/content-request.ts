@@ -89,13 +89,6 @@ export function apiTreeEntry(entry: TreeEntry, lastCommit?: LastCommit) {
   };
 }
 
-/** `expand=…` / `expand[]=…` from a query, as a list. */
-export function queryList(query: unknown, key: string): string[] {
-  const q = query as Record<string, unknown>;
-  const values = [q[key], q[`${key}[]`]].flat().filter((v): v is string => typeof v === "string");
-  return values;
-}
-
 /** A percent-encoded path that keeps its slashes, for Link URLs. */
 export function encodePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");

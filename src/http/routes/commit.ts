@@ -15,8 +15,8 @@ import { REPO_TYPES, type RepoType, repoUrlPath } from "../../domain/repo-id.ts"
 import { HubError } from "../../errors.ts";
 import { type CommitOperation, writeCommit } from "../../git/commit-writer.ts";
 import { folderPath } from "../../git/path-rules.ts";
-import { parseBoolean } from "../../git/revision.ts";
 import { requireUser } from "../auth-hook.ts";
+import { parseBoolean } from "../query-params.ts";
 import { commitRef, writeTarget } from "./repo-write-target.ts";
 
 export const COMMIT_BODY_LIMIT = 256 * 1024 * 1024;

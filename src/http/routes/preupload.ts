@@ -15,7 +15,7 @@ import { REPO_TYPES, type RepoType } from "../../domain/repo-id.ts";
 import { HubError } from "../../errors.ts";
 import { lookupPaths } from "../../git/path-lookup.ts";
 import { GitIgnore, LfsAttributes, looksBinary, pathProblem } from "../../git/path-rules.ts";
-import { parseBoolean } from "../../git/revision.ts";
+import { parseBoolean } from "../query-params.ts";
 import { writeTarget } from "./repo-write-target.ts";
 
 export const LFS_SIZE_THRESHOLD = 10_000_000;

@@ -16,8 +16,9 @@ import { REPO_TYPES, type RepoType } from "../../domain/repo-id.ts";
 import { HubError } from "../../errors.ts";
 import { countCommits, listCommits } from "../../git/commit-log.ts";
 import { createEmptyCommit, createTagObject, deleteRef, listRefs, readRef, updateRef } from "../../git/ref-store.ts";
-import { parseBoolean, parseRevisionOnly, refNameProblem } from "../../git/revision.ts";
-import { queryList, rawTail, repoDir, resolveCommit } from "../content-request.ts";
+import { parseRevisionOnly, refNameProblem } from "../../git/revision.ts";
+import { rawTail, repoDir, resolveCommit } from "../content-request.ts";
+import { parseBoolean, queryList } from "../query-params.ts";
 import { apiAvatarUrl } from "../wire.ts";
 
 // Segments before the tail: "", api, {type}s, ns, name, commits|branch|tag.

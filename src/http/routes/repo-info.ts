@@ -13,11 +13,13 @@ import type { Repo } from "../../domain/entities.ts";
 import { isValidName } from "../../domain/names.ts";
 import { REPO_TYPES, type RepoType } from "../../domain/repo-id.ts";
 import { HubError } from "../../errors.ts";
+import { parseRevisionOnly } from "../../git/revision.ts";
 import { listRepos, type RepoSort } from "../../store/repos.ts";
 import { listMemberships } from "../../store/users.ts";
+import { rawTail } from "../content-request.ts";
+import { parseBoolean, queryList } from "../query-params.ts";
 import { apiRepoCore } from "../wire.ts";
 
-type Query = Record<string, string | string[] | undefined>;
 type RepoParams = { ns: string; name: string };
 
 /** The repo a path names; a name that cannot exist is "not found" before it reaches the database. */
@@ -27,6 +29,8 @@ function target(type: RepoType, request: FastifyRequest) {
   return { type, namespace: params.ns, name: params.name };
 }
 
+/** `/api/{type}s/{ns}/{name}/revision/…`: the revision starts after the sixth `/`. */
+const REVISION_AT = 6;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 /** Listings that ask for `sha`/`siblings` read each repo's branch; a few at a time keeps git spawns bounded. */
@@ -46,7 +50,7 @@ export function registerRepoInfoRoutes(app: FastifyInstance, ctx: Context): void
     // JS sends the revision encoded (`refs%2Fpr%2F1`), other callers may send it raw (`refs/pr/1`): take
     // everything after `revision/` from the undecoded path and decode segment by segment.
     app.get(`${base}/:ns/:name/revision/*`, async (request) => {
-      const revision = revisionFromPath(request.url);
+      const revision = parseRevisionOnly(rawTail(request, REVISION_AT));
       const { repo } = await requireRepo(ctx, request.principal, target(type, request), "repo.info");
       return repoInfo(ctx, repo, revision);
     });
@@ -75,26 +79,15 @@ async function repoInfo(ctx: Context, repo: Repo, revision: string) {
   };
 }
 
-function revisionFromPath(url: string): string {
-  const segments = (url.split("?")[0] ?? "").split("/").filter((segment) => segment.length > 0);
-  // api / {type}s / ns / name / revision / …rev
-  const raw = segments.slice(5);
-  try {
-    return raw.map((segment) => decodeURIComponent(segment)).join("/");
-  } catch {
-    throw new HubError("BadRequest", "The revision is not valid percent-encoding");
-  }
-}
-
 async function listing(ctx: Context, type: RepoType, request: FastifyRequest, reply: FastifyReply) {
-  const query = request.query as Query;
+  const query = request.query;
   const limit = parseLimit(first(query, "limit"));
   const offset = parseCursor(first(query, "cursor"));
   const { sort, descending } = parseSort(first(query, "sort"), first(query, "direction"));
   // No repo carries tags or a pipeline tag yet, so a listing filtered on them is empty rather than everything.
-  if (all(query, "filter").length > 0 || all(query, "pipeline_tag").length > 0) return [];
+  if (queryList(query, "filter").length > 0 || queryList(query, "pipeline_tag").length > 0) return [];
 
-  const search = all(query, "search").filter((term) => term.length > 0);
+  const search = queryList(query, "search").filter((term) => term.length > 0);
   // PostgreSQL refuses NUL in text; no repo id holds a control character anyway.
   if (search.some((term) => /\p{Cc}/u.test(term))) throw new HubError("BadRequest", "Invalid search term");
   const author = first(query, "author") || undefined;
@@ -119,8 +112,8 @@ async function listing(ctx: Context, type: RepoType, request: FastifyRequest, re
     reply.header("Link", `<${ctx.config.publicUrl}/api/${type}s?${params}>; rel="next"`);
   }
 
-  const expand = new Set(all(query, "expand"));
-  const full = isTrue(first(query, "full"));
+  const expand = new Set(queryList(query, "expand"));
+  const full = parseBoolean(queryList(query, "full"));
   const withSiblings = full || expand.has("siblings");
   const withSha = withSiblings || expand.has("sha");
   if (!withSha) return page.map(apiRepoCore);
@@ -140,17 +133,8 @@ async function listing(ctx: Context, type: RepoType, request: FastifyRequest, re
   return out;
 }
 
-/** Values of a repeatable key, in either spelling (`expand=a&expand=b` or `expand[]=a`). */
-function all(query: Query, key: string): string[] {
-  return [query[key], query[`${key}[]`]].flatMap((value) => (value === undefined ? [] : value));
-}
-
-function first(query: Query, key: string): string | undefined {
-  return all(query, key)[0];
-}
-
-function isTrue(value: string | undefined): boolean {
-  return value !== undefined && ["true", "1"].includes(value.toLowerCase());
+function first(query: unknown, key: string): string | undefined {
+  return queryList(query, key)[0];
 }
 
 function parseLimit(value: string | undefined): number {

@@ -14,17 +14,10 @@ import type { Repo } from "../../domain/entities.ts";
 import { REPO_TYPES, type RepoType } from "../../domain/repo-id.ts";
 import { HubError } from "../../errors.ts";
 import { type LastCommit, lastCommits } from "../../git/commit-log.ts";
-import { parseBoolean, parseRevisionOnly, readPathProblem } from "../../git/revision.ts";
+import { parseRevisionOnly, readPathProblem } from "../../git/revision.ts";
 import type { TreeEntry } from "../../git/tree-reader.ts";
-import {
-  apiTreeEntry,
-  encodePath,
-  queryList,
-  rawTail,
-  repoDir,
-  resolveCommit,
-  revisionAndPath,
-} from "../content-request.ts";
+import { apiTreeEntry, encodePath, rawTail, repoDir, resolveCommit, revisionAndPath } from "../content-request.ts";
+import { parseBoolean, queryList } from "../query-params.ts";
 
 const PAGE_SIZE = 1000;
 /** `lastCommit` walks history: smaller pages keep each request short. */
