@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Run, runBerth, spawnBerth } from "../../test/helpers/berth-cli.ts";
 import { PG_URL, testDialects, testSchemaName } from "../../test/helpers/databases.ts";
 import { seedOrg, seedRepo, seedUser } from "../../test/helpers/seed.ts";
 import { authenticateToken } from "../auth/authenticate.ts";
@@ -17,41 +17,11 @@ import { findOrgByName, findOrgRole } from "../store/orgs.ts";
 import { findTokenByName, listTokens, recordTokenUse } from "../store/tokens.ts";
 import { findUserByName } from "../store/users.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = path.join(ROOT, "bin", "berth.js");
 const TOKEN = /^hf_[A-Za-z]{34}$/;
 const ANY_TOKEN = /hf_[A-Za-z]{34}/;
 const PASSWORD = "a long enough password";
 /** Each test starts several processes (~0.5 s each, more on a busy machine). */
 const SPAWNING = { timeout: 120_000 };
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The child sees no BERTH_* of ours: only what the command line says. */
-function childEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("BERTH_")));
-}
-
-function runBerth(args: readonly string[], stdin = ""): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv() });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 /** A failed command: the exit status, nothing on stdout, one `berth: error:` line and no stack trace. */
 function expectError(run: Run, code: number, message: RegExp): void {
@@ -340,11 +310,7 @@ describe.each(testDialects())("npx berth on %s", SPAWNING, (dialect) => {
 
   it("works beside a running server: its tokens authenticate there and a delete is honoured at once", async () => {
     const database = databaseUrl ? ["--database-url", databaseUrl] : [];
-    const child = spawn(process.execPath, [BIN, "--data-dir", dataDir, ...database, "serve", "--port", "0"], {
-      cwd: ROOT,
-      env: childEnv(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnBerth(["--data-dir", dataDir, ...database, "serve", "--port", "0"]);
     try {
       const address = await listeningAddress(child);
       expect((await berth(["user", "create", "alice", "--email", "alice@example.test"])).code).toBe(0);

@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runBerth } from "../../test/helpers/berth-cli.ts";
 import { seedUser } from "../../test/helpers/seed.ts";
 import { loadConfig, loadSecrets } from "../config.ts";
 import { type Context, createContext } from "../context.ts";
@@ -12,32 +11,12 @@ import { InferenceService } from "../inference/inference-service.ts";
 import { insertUsage } from "../store/inference.ts";
 import { findTokenByName } from "../store/tokens.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = path.join(ROOT, "bin", "berth.js");
 const KEY = "sk-live-do-not-print-4242";
-
-function run(args: readonly string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("BERTH_")));
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 describe("npx berth inference and token --rate-limit", { timeout: 120_000 }, () => {
   let dataDir: string;
   let ctx: Context | undefined;
-  const berth = (args: readonly string[], stdin?: string) => run(["--data-dir", dataDir, ...args], stdin);
+  const berth = (args: readonly string[], stdin?: string) => runBerth(["--data-dir", dataDir, ...args], stdin);
   async function server(): Promise<Context> {
     if (!ctx) {
       const config = loadConfig({ dataDir }, {});
