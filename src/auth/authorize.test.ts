@@ -103,6 +103,8 @@ const REPO_ACTIONS: RepoAction[] = [
   "repo.access.read",
   "repo.access.write",
   "repo.request-access",
+  "repo.transfer",
+  "repo.upload",
 ];
 
 // ---- what the client sees ---------------------------------------------------------------------
@@ -132,6 +134,7 @@ const tokenLacks = (permission: Permission, target: string): Seen => ({
   status: 403,
   message: `This token lacks ${permission} on ${target}`,
 });
+const TRANSFER_LACKS: Seen = { status: 403, message: /^You must be an admin of \S+ to move model \S+ out of it$/ };
 const USER_LACKS: Seen = { status: 403, message: /^You (don't have the rights|are not a member|must be an admin)/ };
 
 function seen(decision: Decision, principal: Principal, repo: Repo | undefined): Seen {
@@ -150,15 +153,18 @@ function matches(actual: Seen, expected: Seen): boolean {
 // ---- the reference, from the spec text --------------------------------------------------------
 
 /** tokens.md §5: what the user may do on a repo, by relation. The gate is passed with write (see header). */
-const USER_MAY: Record<UserRelation, { read: "all" | "public"; write: boolean; admin: boolean }> = {
-  owner: { read: "all", write: true, admin: true },
-  "org-read": { read: "all", write: false, admin: false },
-  "org-contributor-creator": { read: "all", write: true, admin: true },
-  "org-contributor": { read: "all", write: false, admin: false },
-  "org-write": { read: "all", write: true, admin: true },
-  "org-admin": { read: "all", write: true, admin: true },
-  "stranger-user-ns": { read: "public", write: false, admin: false },
-  "stranger-org-ns": { read: "public", write: false, admin: false },
+const USER_MAY: Record<
+  UserRelation,
+  { read: "all" | "public"; write: boolean; admin: boolean; namespaceAdmin: boolean }
+> = {
+  owner: { read: "all", write: true, admin: true, namespaceAdmin: true },
+  "org-read": { read: "all", write: false, admin: false, namespaceAdmin: false },
+  "org-contributor-creator": { read: "all", write: true, admin: true, namespaceAdmin: false },
+  "org-contributor": { read: "all", write: false, admin: false, namespaceAdmin: false },
+  "org-write": { read: "all", write: true, admin: true, namespaceAdmin: false },
+  "org-admin": { read: "all", write: true, admin: true, namespaceAdmin: true },
+  "stranger-user-ns": { read: "public", write: false, admin: false, namespaceAdmin: false },
+  "stranger-org-ns": { read: "public", write: false, admin: false, namespaceAdmin: false },
 };
 
 /** §4: the fine-grained permission each action needs, when it needs one. */
@@ -170,10 +176,12 @@ const NEEDED: Record<RepoAction, Permission | undefined> = {
   "repo.access.read": "repo.access.read",
   "repo.access.write": "repo.write",
   "repo.request-access": undefined,
+  "repo.transfer": "repo.write",
+  "repo.upload": "repo.write",
   "repo.discussion.write": "discussion.write",
   "repo.inference": "inference.serverless.write",
 };
-const WRITES: ReadonlySet<RepoAction> = new Set(["repo.write", "repo.admin", "repo.access.write"]);
+const WRITES: ReadonlySet<RepoAction> = new Set(["repo.write", "repo.admin", "repo.access.write", "repo.transfer"]);
 
 interface Row {
   readonly credential: Credential | "anonymous";
@@ -222,9 +230,20 @@ function expectRepo(row: Row): Seen {
     return ALLOW;
   }
 
+  // An upload is a write for writers; for the others it is what opening a pull request takes: read
+  // access (given here), no read-role token, and `discussion.write` for a fine-grained one.
+  if (action === "repo.upload") {
+    if (credential === "session" || credential === "write") return ALLOW;
+    if (credential === "read") return READ_ROLE;
+    if (user.write && held("repo.write")) return ALLOW;
+    return tokenLacks(user.write ? "repo.write" : "discussion.write", target);
+  }
+
   // Writes, admin and the owner side of access requests: write/admin users only (§5, hub-api §10).
-  const userMay = action === "repo.admin" ? user.admin : user.write;
-  if (!userMay) return USER_LACKS;
+  // Moving a repo out of its namespace takes admin rights on the namespace, not just on the repo.
+  const userMay =
+    action === "repo.admin" ? user.admin : action === "repo.transfer" ? user.namespaceAdmin : user.write;
+  if (!userMay) return action === "repo.transfer" ? TRANSFER_LACKS : USER_LACKS;
   if (credential === "session" || credential === "write") return ALLOW;
   if (credential === "read") return WRITES.has(action) ? READ_ROLE : ALLOW;
   const needed = NEEDED[action] as Permission;
@@ -346,9 +365,9 @@ function check(row: Row): { actual: Seen; expected: Seen } {
 }
 
 describe("authorizeRepo: the matrix of tokens.md", () => {
-  it("has every row: 11 credentials × 8 relations × 10 visibilities × 7 actions, plus anonymous", () => {
-    expect(ROWS).toHaveLength(11 * 8 * 10 * 7 + 10 * 7);
-    expect(ROWS).toHaveLength(6230);
+  it("has every row: 11 credentials × 8 relations × 10 visibilities × 9 actions, plus anonymous", () => {
+    expect(ROWS).toHaveLength(11 * 8 * 10 * 9 + 10 * 9);
+    expect(ROWS).toHaveLength(8010);
     // Every §6 row shows up somewhere, so the table is not trivially all-allow or all-deny.
     const outcomes = new Set(ROWS.map((row) => expectRepo(row)).map((seen) => `${seen.status} ${seen.code ?? "-"}`));
     expect([...outcomes].sort()).toEqual(

@@ -49,8 +49,20 @@ export type RepoAction =
   | "repo.content"
   /** Commit, push, branches, tags. */
   | "repo.write"
-  /** Settings, visibility, gating, delete, move. */
+  /** Settings, visibility, gating, delete, rename within its namespace. */
   | "repo.admin"
+  /**
+   * Move the repo out of its namespace (issue 8): admin rights on the repo are not enough, the user
+   * must hold admin rights on the namespace it leaves (its owner for a user namespace, an org admin
+   * for an org), so a member cannot carry an org's repo off. Moving in is `repo.create` there.
+   */
+  | "repo.transfer"
+  /**
+   * Upload LFS or Xet objects for a commit: anyone who may write, or open a pull request (whose commit
+   * lands on `refs/pr/N` only). Uploading never opens the gate: a commit still references only
+   * objects its author may read or has proved to hold by uploading them (git/lfs-possession.ts).
+   */
+  | "repo.upload"
   /** Ask for access to a gated repo. */
   | "repo.request-access"
   /** List gated access requests. */
@@ -203,6 +215,14 @@ export function authorizeRepo(principal: Principal, repo: RepoFacts, relation: R
 
   if (action === "repo.request-access") return ALLOW;
 
+  if (action === "repo.upload") {
+    const write = authorizeRepo(principal, repo, relation, "repo.write");
+    if (write.allowed) return write;
+    const pullRequest = authorizeRepo(principal, repo, relation, "repo.discussion.write");
+    // A writer refused both is told what writing takes; anyone else what a pull request takes.
+    return pullRequest.allowed || rank[right] < rank.write ? pullRequest : write;
+  }
+
   if (action === "repo.discussion.write") {
     if (principal.type === "session") return ALLOW;
     if (principal.token.role === "read") return deny({ type: "read-role" });
@@ -212,7 +232,13 @@ export function authorizeRepo(principal: Principal, repo: RepoFacts, relation: R
       : tokenLacks("discussion.write", repo);
   }
 
-  const needed: RepoRight = action === "repo.admin" ? "admin" : "write";
+  const needed: RepoRight = action === "repo.admin" || action === "repo.transfer" ? "admin" : "write";
+  if (action === "repo.transfer" && !isNamespaceAdmin(principal, repo, relation)) {
+    return deny({
+      type: "user-lacks",
+      message: `You must be an admin of ${repo.namespace} to move ${repo.type} ${fullName(repo)} out of it`,
+    });
+  }
   if (rank[right] < rank[needed]) {
     const verb =
       action === "repo.access.read"
@@ -274,6 +300,13 @@ export function authorizeNamespace(
   return namespacePermissions(fineGrained, namespace).has(needed)
     ? ALLOW
     : deny({ type: "token-lacks", permission: needed, target: namespace.name });
+}
+
+/** Admin rights on the namespace the repo lives in: its owner, an org admin, a site admin's session. */
+function isNamespaceAdmin(principal: Principal, repo: RepoFacts, relation: Relation): boolean {
+  if (principal.type === "anonymous") return false;
+  if (principal.type === "session" && principal.user.isAdmin) return true;
+  return repo.namespaceKind === "user" ? repo.namespaceId === principal.user.id : relation.orgRole === "admin";
 }
 
 function tokenLacks(permission: Permission, repo: RepoFacts): Decision {

@@ -281,6 +281,35 @@ describe.each(testDialects())("repository lifecycle routes on %s", (dialect) => 
       expect((await move(bobToken, { fromRepo: "bob/mine", toRepo: "nonamespace" })).statusCode).toBe(400);
       expect(await findRepo(ctx.db, "model", "bob", "mine")).toBeDefined();
     });
+
+    it("keeps org repos in the org: only an org admin moves one out, any writer renames it", async () => {
+      const writer = await seedUser(ctx, "wendy");
+      const contributor = await seedUser(ctx, "carl");
+      const admin = await seedUser(ctx, "ada");
+      await seedOrg(ctx, "acme", alice, {
+        writer: [writer, "write"],
+        contributor: [contributor, "contributor"],
+        admin: [admin, "admin"],
+      });
+      const repo = await seedRepo(ctx, alice, "acme/weights");
+      await seedRepo(ctx, contributor, "acme/own");
+      const writerToken = await seedToken(ctx, writer);
+      const contributorToken = await seedToken(ctx, contributor);
+      const adminToken = await seedToken(ctx, admin);
+
+      const carriedOff = await move(writerToken, { fromRepo: "acme/weights", toRepo: "wendy/weights" });
+      expect(carriedOff.statusCode).toBe(403);
+      expect(carriedOff.json().error).toBe("You must be an admin of acme to move model acme/weights out of it");
+      // A contributor administers the repos they created, but these stay in the org too.
+      expect((await move(contributorToken, { fromRepo: "acme/own", toRepo: "carl/own" })).statusCode).toBe(403);
+      expect((await findRepo(ctx.db, "model", "acme", "weights"))?.id).toBe(repo.id);
+
+      expect((await move(writerToken, { fromRepo: "acme/weights", toRepo: "acme/weights-v2" })).statusCode).toBe(200);
+      expect((await move(adminToken, { fromRepo: "acme/weights-v2", toRepo: "ada/weights" })).statusCode).toBe(200);
+      expect((await findRepo(ctx.db, "model", "ada", "weights"))?.id).toBe(repo.id);
+      // Moving in still needs the right to create there: the writer cannot push it into ada's namespace.
+      expect((await move(writerToken, { fromRepo: "acme/own", toRepo: "ada/own" })).statusCode).toBe(403);
+    });
   });
 
   describe("PUT /api/{type}s/{ns}/{name}/settings", () => {

@@ -106,7 +106,10 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: Context): void {
     if (!to) throw new HubError("BadRequest", `Invalid target repository id "${body.toRepo}": use namespace/name`);
     const problem = nameProblem(to.namespace, "namespace") ?? nameProblem(to.name, "repository name");
     if (problem) throw new HubError("BadRequest", problem);
-    const { repo } = await requireRepo(ctx, principal, { type, ...from }, "repo.admin");
+    // A rename stays in the namespace (repo admin rights); leaving it takes admin rights on the
+    // namespace it leaves, so an org member cannot carry an org's repo off (the engine's repo.transfer).
+    const leaves = nameKey(to.namespace) !== nameKey(from.namespace);
+    const { repo } = await requireRepo(ctx, principal, { type, ...from }, leaves ? "repo.transfer" : "repo.admin");
     const target = await requireNamespace(ctx, principal, to.namespace, "repo.create", type);
     const existing = await findRepo(ctx.db, type, to.namespace, to.name);
     // A change of case only finds the repo itself, and is a rename like any other.
