@@ -6,7 +6,7 @@ import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
 import { findAccessStatus } from "../store/access-requests.ts";
 import { findNamespace, findOrgRole } from "../store/orgs.ts";
-import { findMovedRepo, findRepo } from "../store/repos.ts";
+import { findRepoAccess } from "../store/repos.ts";
 import {
   authorizeNamespace,
   authorizeRepo,
@@ -15,7 +15,7 @@ import {
   type RepoAction,
 } from "./authorize.ts";
 import { denialError, repoNotFound } from "./denial-error.ts";
-import type { Principal } from "./principal.ts";
+import { type Principal, userOf } from "./principal.ts";
 
 /** Loads what the engine needs about the principal and a repo: their org role and access request. */
 export async function loadRelation(ctx: Context, principal: Principal, repo: Repo): Promise<Relation> {
@@ -35,7 +35,9 @@ export interface RepoRequest {
 
 /**
  * The repo named, if the principal may do `action` on it; otherwise the HubError of tokens.md §6.
- * Every route on a repo goes through here, and so will git and LFS.
+ * Every route on a repo goes through here, git and LFS included. The repo, an old name's redirect and
+ * the principal's relation come from one statement (store/repos.ts `findRepoAccess`), so a hidden
+ * private repo and a missing name cost the same work.
  */
 export async function requireRepo(
   ctx: Context,
@@ -45,9 +47,11 @@ export async function requireRepo(
 ): Promise<{ repo: Repo; relation: Relation }> {
   // A name that cannot exist names no repo: answer before the database sees it (PostgreSQL refuses NUL).
   const named = isValidName(target.namespace) && isValidName(target.name);
-  const repo = named ? await findRepo(ctx.db, target.type, target.namespace, target.name) : undefined;
-  if (!repo) throw named ? await movedOrNotFound(ctx, principal, target) : repoNotFound(principal);
-  const relation = await loadRelation(ctx, principal, repo);
+  const found = named ? await findRepoAccess(ctx.db, target, userOf(principal)?.id) : undefined;
+  if (!found) throw repoNotFound(principal);
+  const { repo, orgRole, accessStatus } = found;
+  const relation: Relation = principal.type === "anonymous" ? {} : { orgRole, accessStatus };
+  if (found.via === "redirect") throw movedOrNotFound(principal, target, repo, relation);
   const decision = authorizeRepo(principal, repo, relation, action);
   if (!decision.allowed) throw denialError(decision.denial, principal, repo, ctx.config.publicUrl);
   return { repo, relation };
@@ -57,11 +61,8 @@ export async function requireRepo(
  * A moved repo's old name answers with a redirect to the new one, as the Hub's does, but only to those
  * who may see the repo: to anyone else the old name is as missing as any other.
  */
-async function movedOrNotFound(ctx: Context, principal: Principal, target: RepoRequest): Promise<HubError> {
-  const moved = await findMovedRepo(ctx.db, target.type, target.namespace, target.name);
-  if (!moved) return repoNotFound(principal);
-  const decision = authorizeRepo(principal, moved, await loadRelation(ctx, principal, moved), "repo.info");
-  if (!decision.allowed) return repoNotFound(principal);
+function movedOrNotFound(principal: Principal, target: RepoRequest, moved: Repo, relation: Relation): HubError {
+  if (!authorizeRepo(principal, moved, relation, "repo.info").allowed) return repoNotFound(principal);
   const to = `${moved.namespace}/${moved.name}`;
   return new HubError("RepoMoved", `This repository has moved to ${to}`, {
     moved: { from: `${target.namespace}/${target.name}`, to },

@@ -16,7 +16,11 @@ export interface TestContext extends Context {
 }
 
 /** A fresh data directory and a fresh database (a new PostgreSQL schema) for one test. */
-export async function makeTestContext(dialect: TestDialect, overrides: ConfigOverrides = {}): Promise<TestContext> {
+export async function makeTestContext(
+  dialect: TestDialect,
+  overrides: ConfigOverrides = {},
+  options: { trace?: (sql: string) => void } = {},
+): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "berth-test-"));
   const schema = dialect === "postgres" ? testSchemaName("t") : undefined;
   const config = loadConfig(
@@ -29,6 +33,7 @@ export async function makeTestContext(dialect: TestDialect, overrides: ConfigOve
     logger: pino({ level: process.env.BERTH_TEST_LOG ?? "silent" }),
     now: () => new Date(Date.now() + offset),
     ...(schema ? { pgSchema: schema } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
   });
   return Object.assign(ctx, {
     advance(ms: number) {
