@@ -14,7 +14,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Context } from "../context.ts";
 import type { User } from "../domain/entities.ts";
-import { isExpired } from "../domain/token.ts";
+import { isExpired, type Token } from "../domain/token.ts";
 import { hashSecret, isWellFormedToken } from "../domain/token-format.ts";
 import { findSession } from "../store/sessions.ts";
 import { findTokenByHash } from "../store/tokens.ts";
@@ -58,7 +58,8 @@ export async function authenticateToken(
   use: Pick<Credentials, "ip" | "userAgent">,
 ): Promise<Principal | null> {
   if (!isWellFormedToken(value)) return null;
-  const found = await findTokenByHash(ctx.db, hashSecret(ctx.secrets.tokenKey, value));
+  const hash = hashSecret(ctx.secrets.tokenKey, value);
+  const found = await findTokenByHash(ctx.db, hash);
   const now = ctx.now();
   if (!found || isExpired(found.token, now)) return null;
   const { token, user } = found;
@@ -67,11 +68,17 @@ export async function authenticateToken(
   if (stale && !ctx.tokenUses.has(token.id)) {
     ctx.tokenUses.note(token.id, { at: now, ip: use.ip, userAgent: use.userAgent });
   }
+  return tokenPrincipal(token, user, hash);
+}
+
+/** The principal a live token stands for. */
+export function tokenPrincipal(token: Token, user: User, hash: string): Principal {
   return {
     type: "token",
     user: toUserRef(user),
     token: {
       id: token.id,
+      hash,
       displayName: token.displayName,
       role: token.role,
       fineGrained: token.fineGrained,
@@ -80,6 +87,12 @@ export async function authenticateToken(
       lastUsedAt: token.lastUsedAt,
     },
   };
+}
+
+/** The principal of a live web session, known by its stored hash (the cookie itself is not at hand). */
+export function sessionPrincipal(user: User, sessionHash: string): Principal {
+  // No CSRF token: such a principal acts through a capability it was handed, never through a form.
+  return { type: "session", user: toUserRef(user), sessionHash, csrfToken: "" };
 }
 
 async function authenticateSession(ctx: Context, cookie: string): Promise<Principal | null> {
@@ -101,7 +114,8 @@ export function csrfTokenFor(ctx: Context, sessionCookie: string): string {
 
 /** Constant-time comparison of a presented CSRF token with the expected one. */
 export function isCsrfTokenValid(expected: string, presented: string | undefined): boolean {
-  if (presented === undefined) return false;
+  // An empty expectation belongs to a principal rebuilt from a capability, which no form may stand for.
+  if (presented === undefined || expected === "") return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(presented);
   return a.length === b.length && timingSafeEqual(a, b);

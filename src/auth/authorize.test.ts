@@ -241,8 +241,7 @@ function expectRepo(row: Row): Seen {
 
   // Writes, admin and the owner side of access requests: write/admin users only (§5, hub-api §10).
   // Moving a repo out of its namespace takes admin rights on the namespace, not just on the repo.
-  const userMay =
-    action === "repo.admin" ? user.admin : action === "repo.transfer" ? user.namespaceAdmin : user.write;
+  const userMay = action === "repo.admin" ? user.admin : action === "repo.transfer" ? user.namespaceAdmin : user.write;
   if (!userMay) return action === "repo.transfer" ? TRANSFER_LACKS : USER_LACKS;
   if (credential === "session" || credential === "write") return ALLOW;
   if (credential === "read") return WRITES.has(action) ? READ_ROLE : ALLOW;
@@ -292,6 +291,7 @@ function tokenPrincipal(user: UserRef, role: "read" | "write" | "fineGrained", f
     user,
     token: {
       id: "t1",
+      hash: "h",
       displayName: "t",
       role,
       fineGrained,

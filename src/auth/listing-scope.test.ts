@@ -39,6 +39,7 @@ function token(role: TokenRole, fineGrained?: FineGrained, user: UserRef = ALICE
     user,
     token: {
       id: "t".repeat(24),
+      hash: "h",
       displayName: "t",
       role,
       fineGrained,

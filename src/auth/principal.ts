@@ -10,6 +10,11 @@ export interface UserRef {
 
 export interface TokenGrant {
   readonly id: string;
+  /**
+   * The stored keyed hash (never the value): it changes when the token is refreshed, so capabilities
+   * bound to the token (auth/credential-binding.ts) end with the value that obtained them.
+   */
+  readonly hash: string;
   readonly displayName: string;
   readonly role: TokenRole;
   readonly fineGrained: FineGrained | undefined;

@@ -24,7 +24,10 @@ describe("requireRepo on sqlite", () => {
     await ctx.dispose();
   });
 
-  async function statementsOf(url: string, headers: Record<string, string>): Promise<{ status: number; sql: string[] }> {
+  async function statementsOf(
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; sql: string[] }> {
     await ctx.tokenUses.flush();
     statements = [];
     const response = await app.inject({ url, headers });

@@ -22,6 +22,7 @@ function request(operations: CommitOperation[], extra: Partial<CommitRequest> = 
     summary: "Update",
     description: "",
     author,
+    lfsReferences: "readable",
     ...extra,
   };
 }

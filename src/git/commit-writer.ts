@@ -11,12 +11,15 @@
  *   after it leaves the new commit. A reader never sees anything in between.
  * - An LFS pointer is committed only for an object this repo holds (uploaded and verified through LFS):
  *   a commit never points at bytes nobody uploaded, nor at another repo's object by guessing its oid.
+ *   And only by someone who may read the object through the repo's gate, or who uploaded its bytes
+ *   themselves (issue 8): tree listings show every oid, and a pointer is a door to the bytes it names,
+ *   so a pull request by a stranger must not turn a known oid into a readable file.
  */
 import { rm, stat } from "node:fs/promises";
 import type { Context } from "../context.ts";
 import type { Repo } from "../domain/entities.ts";
 import { HubError } from "../errors.ts";
-import { findRepoLfsObject } from "../store/lfs-objects.ts";
+import { findRepoLfsObject, hasUploadedLfs } from "../store/lfs-objects.ts";
 import { touchRepo } from "../store/repos.ts";
 import { runGit } from "./git-command.ts";
 import { lookupPaths } from "./path-lookup.ts";
@@ -44,6 +47,11 @@ export interface CommitRequest {
   readonly author: CommitAuthor;
   /** The head the caller based its work on; a different head is a 412. */
   readonly parentCommit?: string | undefined;
+  /**
+   * Which LFS objects the committer may point at: `readable`, any the repo holds (they may read its
+   * content); `uploaded`, only those whose bytes this user uploaded to the repo themselves.
+   */
+  readonly lfsReferences: "readable" | { readonly uploadedBy: string };
 }
 
 export interface CommitResult {
@@ -93,7 +101,7 @@ export async function writeCommit(ctx: Context, repo: RepoRef, request: CommitRe
   if (request.operations.length === 0) {
     throw new HubError("BadRequest", "Add a line with the key `lfsFile`, `file` or `deletedFile`");
   }
-  const operations = await resolveLfsSizes(ctx, repo.id, request.operations);
+  const operations = await resolveLfsSizes(ctx, repo.id, request.operations, request.lfsReferences);
   const dir = ctx.storage.pathOf(repo.type, repo.id);
   const result = await serialize(ctx.storage, dir, () => commitWithRetries(ctx, repo, dir, { ...request, operations }));
   await touchRepo(ctx.db, repo.id, ctx.now());
@@ -104,15 +112,18 @@ async function resolveLfsSizes(
   ctx: Context,
   repoId: string,
   operations: readonly CommitOperation[],
+  references: CommitRequest["lfsReferences"],
 ): Promise<CommitOperation[]> {
   return Promise.all(
     operations.map(async (op) => {
       if (op.type !== "lfsFile") return op;
       const held = await findRepoLfsObject(ctx.db, repoId, op.oid);
-      if (held === undefined) {
+      const proven = references === "readable" || (await hasUploadedLfs(ctx.db, repoId, op.oid, references.uploadedBy));
+      if (held === undefined || !proven) {
+        // One message whether or not the repo holds it: someone who cannot read the repo learns nothing.
         throw new HubError(
           "Unprocessable",
-          `LFS object ${op.oid} for "${op.path}" was not uploaded to this repo: upload it through the LFS batch API first`,
+          `LFS object ${op.oid} for "${op.path.slice(0, 200)}" was not uploaded to this repo${references === "readable" ? "" : " by you"}: upload it through the LFS batch API first`,
         );
       }
       if (op.size !== undefined && op.size !== held) {

@@ -7,22 +7,23 @@ const oid = "a".repeat(64);
 const repoId = "0123456789abcdef01234567";
 const now = new Date("2030-01-01T00:00:00Z");
 
-function presented(query: string): { size?: string; exp?: string; sig?: string } {
+const secret = "token:abc";
+function presented(query: string): { size?: string; exp?: string; cred?: string; sig?: string } {
   return Object.fromEntries(new URLSearchParams(query));
 }
 
 describe("signed LFS hrefs", () => {
-  const grant = lfsGrant("upload", repoId, oid, 1234, now, 60);
-  const query = signLfsGrant(key, grant);
+  const grant = lfsGrant("upload", repoId, oid, 1234, "t.0123456789abcdef01234567", now, 60);
+  const query = signLfsGrant(key, grant, secret);
 
   it("verifies its own signature and returns the signed size and expiry", () => {
-    expect(verifyLfsGrant(key, { operation: "upload", repoId, oid }, presented(query), now)).toEqual(grant);
+    expect(verifyLfsGrant(key, { operation: "upload", repoId, oid }, presented(query), now, secret)).toEqual(grant);
   });
 
   it("expires at exp, not a second later", () => {
     const expected = { operation: "upload", repoId, oid } as const;
-    expect(verifyLfsGrant(key, expected, presented(query), new Date(now.getTime() + 59_999))).toBeDefined();
-    expect(verifyLfsGrant(key, expected, presented(query), new Date(now.getTime() + 60_000))).toBeUndefined();
+    expect(verifyLfsGrant(key, expected, presented(query), new Date(now.getTime() + 59_999), secret)).toBeDefined();
+    expect(verifyLfsGrant(key, expected, presented(query), new Date(now.getTime() + 60_000), secret)).toBeUndefined();
   });
 
   const refusals: [string, Partial<{ operation: LfsGrant["operation"]; repoId: string; oid: string }>, string][] = [
@@ -38,18 +39,31 @@ describe("signed LFS hrefs", () => {
   ];
   it.each(refusals)("refuses %s", (_label, change, changedQuery) => {
     const expected = { operation: "upload" as const, repoId, oid, ...change };
-    expect(verifyLfsGrant(key, expected, presented(changedQuery), now)).toBeUndefined();
+    expect(verifyLfsGrant(key, expected, presented(changedQuery), now, secret)).toBeUndefined();
   });
 
   it("refuses a signature made with another key", () => {
-    const forged = signLfsGrant(randomBytes(32), grant);
-    expect(verifyLfsGrant(key, { operation: "upload", repoId, oid }, presented(forged), now)).toBeUndefined();
+    const forged = signLfsGrant(randomBytes(32), grant, secret);
+    expect(verifyLfsGrant(key, { operation: "upload", repoId, oid }, presented(forged), now, secret)).toBeUndefined();
+  });
+
+  it("refuses the href once the credential's binding secret changed (a refreshed token, another session)", () => {
+    const expected = { operation: "upload" as const, repoId, oid };
+    expect(verifyLfsGrant(key, expected, presented(query), now, "token:refreshed")).toBeUndefined();
+    const otherCredential = query.replace(/cred=[^&]+/, "cred=t.fedcba9876543210fedcba98");
+    expect(verifyLfsGrant(key, expected, presented(otherCredential), now, secret)).toBeUndefined();
   });
 
   it("refuses non-string query values", () => {
     const values = presented(query);
     expect(
-      verifyLfsGrant(key, { operation: "upload", repoId, oid }, { ...values, sig: [values.sig, values.sig] }, now),
+      verifyLfsGrant(
+        key,
+        { operation: "upload", repoId, oid },
+        { ...values, sig: [values.sig, values.sig] },
+        now,
+        secret,
+      ),
     ).toBeUndefined();
   });
 });

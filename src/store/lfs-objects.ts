@@ -19,3 +19,24 @@ export async function findRepoLfsObject(db: Db, repoId: string, oid: string): Pr
     .executeTakeFirst();
   return row === undefined ? undefined : Number(row.size);
 }
+
+/** Records that `userId` uploaded the bytes of `oid` to the repo, proving they hold them. */
+export async function recordLfsUpload(db: Db, repoId: string, oid: string, userId: string, now: Date): Promise<void> {
+  await db
+    .insertInto("lfs_upload")
+    .values({ repo_id: repoId, oid, user_id: userId, created_at: now.toISOString() })
+    .onConflict((oc) => oc.columns(["repo_id", "oid", "user_id"]).doNothing())
+    .execute();
+}
+
+/** Whether `userId` uploaded the bytes of `oid` to the repo themselves. */
+export async function hasUploadedLfs(db: Db, repoId: string, oid: string, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("lfs_upload")
+    .select("oid")
+    .where("repo_id", "=", repoId)
+    .where("oid", "=", oid)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}

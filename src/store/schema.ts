@@ -100,6 +100,14 @@ export interface LfsObjectTable {
   created_at: string;
 }
 
+/** A user proved to hold an LFS object by uploading its bytes to the repo (migration 006). */
+export interface LfsUploadTable {
+  repo_id: string;
+  oid: string;
+  user_id: string;
+  created_at: string;
+}
+
 export interface InferenceUpstreamTable {
   /** A repo id or a glob (`acme/*`), lower-cased. */
   pattern: string;
@@ -151,6 +159,7 @@ export interface Database {
   repo: RepoTable;
   access_request: AccessRequestTable;
   lfs_object: LfsObjectTable;
+  lfs_upload: LfsUploadTable;
   repo_redirect: RepoRedirectTable;
   inference_upstream: InferenceUpstreamTable;
   inference_usage: InferenceUsageTable;

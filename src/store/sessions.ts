@@ -33,3 +33,24 @@ export async function findSession(db: Db, hash: string, now: Date): Promise<User
 export async function deleteSession(db: Db, hash: string): Promise<void> {
   await db.deleteFrom("session").where("hash", "=", hash).execute();
 }
+
+/**
+ * The user's live sessions' hashes, with the user: a capability bound to a web session names the user
+ * and proves which session by a MAC over its hash, so signing out ends it (auth/credential-binding.ts).
+ */
+export async function findLiveSessions(
+  db: Db,
+  userId: string,
+  now: Date,
+): Promise<{ user: User; hashes: string[] } | undefined> {
+  const rows = await db
+    .selectFrom("session")
+    .innerJoin("user", "user.id", "session.user_id")
+    .select(["session.hash", "user.id", "user.name", "user.email", "user.fullname", "user.is_admin", "user.created_at"])
+    .where("session.user_id", "=", userId)
+    .where("session.expires_at", ">", now.toISOString())
+    .limit(1000)
+    .execute();
+  const [first] = rows;
+  return first && { user: toUser(first), hashes: rows.map((row) => row.hash) };
+}

@@ -77,7 +77,18 @@ const selectTokenByHash = preparedQuery((db, hash) =>
 
 export async function findTokenByHash(db: Db, hash: string): Promise<{ token: Token; user: User } | undefined> {
   const [row] = await selectTokenByHash(db, hash);
-  if (!row) return undefined;
+  return row && tokenAndUser(row);
+}
+
+type TokenUserRow = TokenTable & {
+  u_name: string;
+  u_email: string;
+  u_fullname: string;
+  u_is_admin: number;
+  u_created_at: string;
+};
+
+function tokenAndUser(row: TokenUserRow): { token: Token; user: User } {
   const user: Pick<UserTable, "id" | "name" | "email" | "fullname" | "is_admin" | "created_at"> = {
     id: row.user_id,
     name: row.u_name,
@@ -87,6 +98,33 @@ export async function findTokenByHash(db: Db, hash: string): Promise<{ token: To
     created_at: row.u_created_at,
   };
   return { token: toToken(row), user: toUser(user) };
+}
+
+const selectTokenById = preparedQuery((db, id) =>
+  db
+    .selectFrom("token")
+    .innerJoin("user", "user.id", "token.user_id")
+    .selectAll("token")
+    .select([
+      "user.name as u_name",
+      "user.email as u_email",
+      "user.fullname as u_fullname",
+      "user.is_admin as u_is_admin",
+      "user.created_at as u_created_at",
+    ])
+    .where("token.id", "=", id),
+);
+
+/**
+ * A token by id with its owner and its current keyed hash: what a capability bound to the token
+ * (a signed LFS link, a CAS token) checks on every use, so that deleting or refreshing the token ends it.
+ */
+export async function findTokenById(
+  db: Db,
+  id: string,
+): Promise<{ token: Token; user: User; hash: string } | undefined> {
+  const [row] = await selectTokenById(db, id);
+  return row && { ...tokenAndUser(row), hash: row.hash };
 }
 
 export async function listTokens(db: Db, userId: string): Promise<Token[]> {

@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { authorizeRepo } from "../../auth/authorize.ts";
 import { requireRepo } from "../../auth/repo-access.ts";
 import type { Context } from "../../context.ts";
 import { REPO_TYPES, type RepoType, repoUrlPath } from "../../domain/repo-id.ts";
@@ -83,8 +84,12 @@ async function commit(ctx: Context, type: RepoType, request: FastifyRequest) {
   const { repo: target, revision } = writeTarget(request, type);
   const createPr = parseBoolean((request.query as Record<string, unknown>).create_pr);
   const action = createPr ? "repo.discussion.write" : "repo.write";
-  const { repo } = await requireRepo(ctx, request.principal, target, action);
+  const access = await requireRepo(ctx, request.principal, target, action);
+  const { repo } = access;
   const principal = requireUser(request);
+  // Someone who may not read the content (a stranger's pull request on a gated repo) may point only at
+  // LFS objects whose bytes they uploaded themselves (git/commit-writer.ts).
+  const mayRead = authorizeRepo(principal, repo, access.relation, "repo.content").allowed;
   const ref = commitRef(revision);
   const lines = parseBody(request.body);
   const first = lines[0];
@@ -98,6 +103,7 @@ async function commit(ctx: Context, type: RepoType, request: FastifyRequest) {
     description: first.value.description ?? "",
     author: { name: principal.user.name, email: principal.user.email },
     parentCommit: first.value.parentCommit ?? undefined,
+    lfsReferences: mayRead ? "readable" : { uploadedBy: principal.user.id },
   });
   const base = `${ctx.config.publicUrl}${repoUrlPath(repo)}`;
   return {

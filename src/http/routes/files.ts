@@ -4,7 +4,8 @@
  * blob, LFS files on `resolve` from the LFS store, pointers on `raw`.
  *
  * Access: the repo must be visible (`repo.info`); every file but the root README.md then needs
- * `repo.content`, so a gated repo shows its card and nothing else (tokens.md §5, hub-api.md §10).
+ * `repo.content`, so a gated repo shows its card and nothing else (tokens.md §5, hub-api.md §10); a
+ * README.md stored as an LFS pointer needs it too, so the card's exemption never serves other bytes.
  * An LFS object is served only if this repo holds it (store/lfs-objects.ts): a pointer naming another
  * repo's object never opens it.
  *
@@ -55,7 +56,10 @@ async function serveFile(
   );
   const { repo } = access;
   const { revision, path } = await revisionAndPath(ctx, repo, tail);
-  if (path !== "README.md") assertAllowed(ctx, request, access, "repo.content");
+  // The model card stays readable on a gated repo; only as text, though: a README.md that is an LFS
+  // pointer names an object like any other file, and a pull request could point it at the weights.
+  const card = path === "README.md";
+  if (!card) assertAllowed(ctx, request, access, "repo.content");
   const commit = await resolveCommit(ctx, repo, revision);
   const dir = repoDir(ctx, repo);
   const entry = path === "" ? undefined : (await ctx.trees.read(dir, commit)).byPath.get(path);
@@ -66,6 +70,7 @@ async function serveFile(
     });
   }
 
+  if (card && entry.lfs) assertAllowed(ctx, request, access, "repo.content");
   const lfs = kind === "resolve" ? entry.lfs : undefined;
   const size = lfs ? lfs.size : (entry.lfs?.pointerSize ?? entry.size);
   if (lfs) {

@@ -1,7 +1,7 @@
 /**
  * git smart HTTP: `/{ns}/{name}[.git]/info/refs?service=…`, `…/git-upload-pack`, `…/git-receive-pack`,
- * also under `/datasets/` and `/spaces/` (hub-api.md §11). Fetch needs `repo.content`, push `repo.write`,
- * both asked of the authorization engine before git sees a byte. Permission is per repo, so a push is
+ * also under `/datasets/` and `/spaces/` (hub-api.md §11). Fetch needs `repo.content`, push `repo.write`
+ * and `repo.content`, all asked of the authorization engine before git sees a byte. Permission is per repo, so a push is
  * refused as a whole or handed to git as a whole.
  *
  * Registered in its own encapsulated plugin: its content-type parser hands the raw request stream through
@@ -9,6 +9,8 @@
  * anything for the rest of the app.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { authorizeRepo } from "../../auth/authorize.ts";
+import { denialError } from "../../auth/denial-error.ts";
 import { requireRepo } from "../../auth/repo-access.ts";
 import type { Context } from "../../context.ts";
 import type { RepoType } from "../../domain/repo-id.ts";
@@ -74,12 +76,16 @@ async function serveGit(
   if (kind === "rpc" && request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase() !== expectedType) {
     throw new HubError("UnsupportedMediaType", `Expected Content-Type: ${expectedType}`);
   }
-  const { repo } = await requireRepo(
+  const { repo, relation } = await requireRepo(
     ctx,
     principal,
     repoTarget(type, request.params),
     push ? "repo.write" : "repo.content",
   );
+  // A push may reference any object the repo already has by its id, without sending it (a tree naming
+  // an existing blob as README.md, which gated repos serve to all): pushing takes the right to read too.
+  const read = push ? authorizeRepo(principal, repo, relation, "repo.content") : undefined;
+  if (read && !read.allowed) throw denialError(read.denial, principal, repo, ctx.config.publicUrl);
 
   const header = (name: string) => {
     const value = request.headers[name];

@@ -201,12 +201,22 @@ describe.each(testDialects())("Git LFS routes on %s", (dialect) => {
     expect(bad.headers["www-authenticate"]).toBe('Basic realm="Berth"');
   });
 
-  it("refuses uploads from read tokens, strangers and tokens scoped to another repo", async () => {
+  it("refuses uploads from read tokens, anonymous callers and tokens scoped to another repo", async () => {
     const read = await seedToken(ctx, alice, { role: "read" });
     expect((await batch("/alice/model.git", "upload", [{ oid, size: 1 }], bearer(read))).statusCode).toBe(403);
+    expect((await batch("/alice/model.git", "upload", [{ oid, size: 1 }], {})).statusCode).toBe(401);
+    // A stranger may upload what a pull request of theirs needs (it lands on refs/pr/N only), unless
+    // their fine-grained token may not open one.
     const bob = await seedUser(ctx, "bob");
     const bobs = await seedToken(ctx, bob, { role: "write" });
-    expect((await batch("/alice/model.git", "upload", [{ oid, size: 1 }], bearer(bobs))).statusCode).toBe(403);
+    expect((await batch("/alice/model.git", "upload", [{ oid, size: 1 }], bearer(bobs))).statusCode).toBe(200);
+    const bobScoped = await seedToken(ctx, bob, {
+      role: "fineGrained",
+      scoped: [{ entity: { type: "model", name: "alice/model" }, permissions: ["repo.content.read"] }],
+    });
+    const refused = await batch("/alice/model.git", "upload", [{ oid, size: 1 }], bearer(bobScoped));
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toBe("This token lacks discussion.write on alice/model");
     await seedRepo(ctx, alice, "alice/other");
     const scoped = await seedToken(ctx, alice, {
       role: "fineGrained",

@@ -10,6 +10,9 @@
 import { pipeline, type Readable, Transform } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { authorizeRepo } from "../../auth/authorize.ts";
+import { bindingOf, boundCredentials } from "../../auth/credential-binding.ts";
+import { type Principal, userOf } from "../../auth/principal.ts";
 import { requireRepo } from "../../auth/repo-access.ts";
 import type { Context } from "../../context.ts";
 import type { Repo } from "../../domain/entities.ts";
@@ -20,12 +23,13 @@ import {
   LFS_HREF_TTL_SECONDS,
   type LfsOperation,
   lfsGrant,
+  parseLfsSignature,
   signLfsGrant,
   verifyLfsGrant,
 } from "../../git/lfs-signing.ts";
 import { OID } from "../../git/lfs-store.ts";
-import { findRepoLfsObject, linkLfsObject } from "../../store/lfs-objects.ts";
-import { findRepo } from "../../store/repos.ts";
+import { findRepoLfsObject, linkLfsObject, recordLfsUpload } from "../../store/lfs-objects.ts";
+import { findRepoAccess } from "../../store/repos.ts";
 import { registerBasicChallenge } from "../basic-challenge.ts";
 import { parseByteRange } from "../byte-range.ts";
 import { REPO_ROUTE_PREFIXES, repoTarget } from "./git.ts";
@@ -52,6 +56,7 @@ interface ObjectParams extends RepoParams {
 interface SignedQuery {
   size?: string;
   exp?: string;
+  cred?: string;
   sig?: string;
 }
 
@@ -115,39 +120,61 @@ async function batch(
   if (body.hash_algo !== undefined && body.hash_algo !== "sha256" && body.hash_algo !== "sha_256") {
     throw new HubError("Unprocessable", `Unsupported hash algorithm "${body.hash_algo.slice(0, 40)}": use sha256`);
   }
-  const action = body.operation === "upload" ? "repo.write" : "repo.content";
-  const { repo } = await requireRepo(ctx, request.principal, repoTarget(type, request.params), action);
+  const principal = request.principal;
+  const action = body.operation === "upload" ? "repo.upload" : "repo.content";
+  const { repo, relation } = await requireRepo(ctx, principal, repoTarget(type, request.params), action);
+  // Someone who may upload but not read (a pull request's author on a gated repo) is never told "already
+  // stored": they upload the bytes like anyone who lacks them, and that upload is what later lets their
+  // commit reference the oid (git/commit-writer.ts). Knowing an oid from a tree listing opens nothing.
+  const mayRead = body.operation === "download" || authorizeRepo(principal, repo, relation, "repo.content").allowed;
+  const binding = bindingOf(principal);
   const now = ctx.now();
   const objects = await answerBatch(body.operation, body.objects, {
-    held: (oid) => findRepoLfsObject(ctx.db, repo.id, oid),
-    href: (operation, oid, size) => signedHref(ctx, repo, operation, oid, size, now),
+    held: async (oid) => (mayRead ? findRepoLfsObject(ctx.db, repo.id, oid) : undefined),
+    href: (operation, oid, size) => {
+      const grant = lfsGrant(operation, repo.id, oid, size, binding.ref, now);
+      const query = signLfsGrant(ctx.secrets.tokenKey, grant, binding.secret);
+      return `${ctx.config.publicUrl}${repoUrlPath(repo)}.git/info/lfs/objects/${oid}?${query}`;
+    },
     expiresIn: LFS_HREF_TTL_SECONDS,
   });
   // Always basic: never multipart (`chunk_size`) and never xet, whatever the client offers (§7, §8.2).
   return reply.type(LFS_JSON).send({ transfer: "basic", objects, hash_algo: "sha256" });
 }
 
-function signedHref(ctx: Context, repo: Repo, operation: LfsOperation, oid: string, size: number, now: Date): string {
-  const query = signLfsGrant(ctx.secrets.tokenKey, lfsGrant(operation, repo.id, oid, size, now));
-  return `${ctx.config.publicUrl}${repoUrlPath(repo)}.git/info/lfs/objects/${oid}?${query}`;
-}
+const INVALID_LINK =
+  "This LFS link is invalid, has expired, or no longer carries access: ask the batch API for a new one";
 
-/** The repo and grant a signed href proves; one answer for every failure, so it reveals nothing. */
+/**
+ * The repo, grant and principal a signed href proves, checked again on this use: the credential that
+ * obtained it must still exist unchanged (auth/credential-binding.ts) and still be allowed `action` by
+ * the engine. One answer for every failure, so it reveals nothing.
+ */
 async function requireSignature(
   ctx: Context,
   request: FastifyRequest<{ Params: ObjectParams; Querystring: SignedQuery }>,
   type: RepoType,
   operation: LfsOperation,
-): Promise<{ repo: Repo; size: number }> {
+): Promise<{ repo: Repo; size: number; principal: Principal }> {
   const oid = request.params.oid;
-  const target = repoTarget(type, request.params);
-  const repo = OID.test(oid) ? await findRepo(ctx.db, target.type, target.namespace, target.name) : undefined;
-  const grant =
-    repo && verifyLfsGrant(ctx.secrets.tokenKey, { operation, repoId: repo.id, oid }, request.query, ctx.now());
-  if (!repo || !grant) {
-    throw new HubError("Forbidden", "This LFS link is invalid or has expired: ask the batch API for a new one");
+  const now = ctx.now();
+  const parsed = OID.test(oid) ? parseLfsSignature(request.query, now) : undefined;
+  const candidates = parsed ? await boundCredentials(ctx, parsed.credential) : [];
+  const first = candidates[0];
+  if (!first) throw new HubError("Forbidden", INVALID_LINK);
+  const found = await findRepoAccess(ctx.db, repoTarget(type, request.params), userOf(first.principal)?.id);
+  if (found?.via !== "name") throw new HubError("Forbidden", INVALID_LINK);
+  const { repo } = found;
+  const expected = { operation, repoId: repo.id, oid };
+  for (const { principal, secret } of candidates) {
+    const grant = verifyLfsGrant(ctx.secrets.tokenKey, expected, request.query, now, secret);
+    if (!grant) continue;
+    const relation = principal.type === "anonymous" ? {} : { orgRole: found.orgRole, accessStatus: found.accessStatus };
+    const action = operation === "upload" ? "repo.upload" : "repo.content";
+    if (!authorizeRepo(principal, repo, relation, action).allowed) break;
+    return { repo, size: grant.size, principal };
   }
-  return { repo, size: grant.size };
+  throw new HubError("Forbidden", INVALID_LINK);
 }
 
 async function upload(
@@ -156,7 +183,7 @@ async function upload(
   reply: FastifyReply,
   type: RepoType,
 ): Promise<FastifyReply> {
-  const { repo, size } = await requireSignature(ctx, request, type, "upload");
+  const { repo, size, principal } = await requireSignature(ctx, request, type, "upload");
   const oid = request.params.oid;
   const declared = request.headers["content-length"];
   if (declared !== undefined && Number(declared) !== size) {
@@ -175,6 +202,8 @@ async function upload(
   const body = pipeline(request.raw, bounded, () => undefined);
   await ctx.lfs.write(oid, size, body);
   await linkLfsObject(ctx.db, repo.id, oid, size, ctx.now());
+  const uploader = userOf(principal);
+  if (uploader) await recordLfsUpload(ctx.db, repo.id, oid, uploader.id, ctx.now());
   return reply.code(200).send();
 }
 

@@ -80,6 +80,7 @@ describe.each(testDialects())("POST …/preupload/{rev} on %s", (dialect) => {
       summary: "ignore",
       description: "",
       author: alice,
+      lfsReferences: "readable",
     });
     const files = [
       { path: "nested/a.txt", size: 1, sample: sample("a") },
@@ -119,6 +120,7 @@ describe.each(testDialects())("POST …/preupload/{rev} on %s", (dialect) => {
       summary: "seed",
       description: "",
       author: alice,
+      lfsReferences: "readable",
     });
     const response = await preupload({
       files: [

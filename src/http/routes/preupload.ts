@@ -9,8 +9,10 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { authorizeRepo } from "../../auth/authorize.ts";
 import { requireRepo } from "../../auth/repo-access.ts";
 import type { Context } from "../../context.ts";
+import { defaultGitattributes } from "../../domain/gitattributes.ts";
 import { REPO_TYPES, type RepoType } from "../../domain/repo-id.ts";
 import { HubError } from "../../errors.ts";
 import { lookupPaths } from "../../git/path-lookup.ts";
@@ -46,7 +48,11 @@ export function registerPreuploadRoutes(app: FastifyInstance, ctx: Context): voi
 async function preupload(ctx: Context, type: RepoType, request: FastifyRequest) {
   const { repo: target, revision } = writeTarget(request, type);
   const createPr = parseBoolean((request.query as Record<string, unknown>).create_pr);
-  const { repo } = await requireRepo(ctx, request.principal, target, createPr ? "repo.discussion.write" : "repo.write");
+  const access = await requireRepo(ctx, request.principal, target, createPr ? "repo.discussion.write" : "repo.write");
+  const { repo } = access;
+  // The repo's `.gitattributes` and `.gitignore` are files like any other: behind the gate. Someone who
+  // may open a pull request but not read the content gets the Hub's default rules instead of the repo's.
+  const mayRead = authorizeRepo(request.principal, repo, access.relation, "repo.content").allowed;
   const input = body.parse(request.body);
   for (const file of input.files) {
     const problem = pathProblem(file.path);
@@ -57,11 +63,12 @@ async function preupload(ctx: Context, type: RepoType, request: FastifyRequest) 
 
   const dir = ctx.storage.pathOf(repo.type, repo.id);
   const special = new Set<string>();
-  if (input.gitAttributes == null) special.add(".gitattributes");
-  if (input.gitIgnore == null) special.add(".gitignore");
+  if (input.gitAttributes == null && mayRead) special.add(".gitattributes");
+  if (input.gitIgnore == null && mayRead) special.add(".gitignore");
   const entries = await lookupPaths(dir, commit, [...special, ...input.files.map((f) => f.path)], special);
+  const repoAttributes = mayRead ? entries.get(".gitattributes")?.content?.toString("utf8") : undefined;
   const attributes = new LfsAttributes(
-    input.gitAttributes ?? entries.get(".gitattributes")?.content?.toString("utf8") ?? "",
+    input.gitAttributes ?? repoAttributes ?? (mayRead ? "" : defaultGitattributes(repo.type)),
   );
   const ignore = new GitIgnore(input.gitIgnore ?? entries.get(".gitignore")?.content?.toString("utf8") ?? "");
 
