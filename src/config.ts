@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 
 /**
@@ -24,6 +25,20 @@ export interface Config {
   /** Failed sign-ins allowed per account and per address in `loginWindowSeconds`. */
   readonly loginMaxFailures: number;
   readonly loginWindowSeconds: number;
+  /** Bytes of request bodies the process may hold in memory at once (BERTH_BODY_MEMORY_MB). */
+  readonly bodyMemoryBudget: number;
+  /** A body held in memory must arrive whole within this (BERTH_BODY_TIMEOUT_SECONDS). */
+  readonly bodyTimeoutSeconds: number;
+  /** A connection with no traffic either way for this long is closed (BERTH_IDLE_TIMEOUT_SECONDS). */
+  readonly idleTimeoutSeconds: number;
+  /** The request line and headers must arrive within this (BERTH_HEADERS_TIMEOUT_SECONDS). */
+  readonly headersTimeoutSeconds: number;
+  /** git smart-HTTP processes at once (BERTH_GIT_MAX_PROCESSES); more requests wait in a queue. */
+  readonly gitMaxProcesses: number;
+  /** Requests that may wait for a git process (BERTH_GIT_QUEUE); beyond it, 503. */
+  readonly gitQueueLength: number;
+  /** Largest push, after decompression (BERTH_GIT_MAX_PUSH_MB). */
+  readonly gitMaxPushBytes: number;
 }
 
 export interface Secrets {
@@ -55,6 +70,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     sessionTtlSeconds: overrides.sessionTtlSeconds ?? 14 * 24 * 3600,
     loginMaxFailures: overrides.loginMaxFailures ?? 10,
     loginWindowSeconds: overrides.loginWindowSeconds ?? 15 * 60,
+    bodyMemoryBudget: overrides.bodyMemoryBudget ?? positive(env, "BERTH_BODY_MEMORY_MB", 512) * 1024 * 1024,
+    bodyTimeoutSeconds: overrides.bodyTimeoutSeconds ?? positive(env, "BERTH_BODY_TIMEOUT_SECONDS", 300),
+    idleTimeoutSeconds: overrides.idleTimeoutSeconds ?? positive(env, "BERTH_IDLE_TIMEOUT_SECONDS", 120),
+    headersTimeoutSeconds: overrides.headersTimeoutSeconds ?? positive(env, "BERTH_HEADERS_TIMEOUT_SECONDS", 20),
+    gitMaxProcesses:
+      overrides.gitMaxProcesses ?? positive(env, "BERTH_GIT_MAX_PROCESSES", Math.max(4, 2 * availableParallelism())),
+    gitQueueLength: overrides.gitQueueLength ?? positive(env, "BERTH_GIT_QUEUE", 64),
+    gitMaxPushBytes: overrides.gitMaxPushBytes ?? positive(env, "BERTH_GIT_MAX_PUSH_MB", 100 * 1024) * 1024 * 1024,
   });
 }
 
@@ -81,6 +104,15 @@ export function loadSecrets(config: Config, env: NodeJS.ProcessEnv = process.env
     chmodSync(file, 0o600);
   }
   return Object.freeze({ tokenKey: Buffer.from(readFileSync(file, "utf8").trim(), "utf8") });
+}
+
+/** A positive integer from the environment, or the default; anything else stops the start with a message. */
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not "${text}"`);
+  return value;
 }
 
 function parsePort(value: string): number {

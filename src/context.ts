@@ -3,10 +3,14 @@ import pino, { type Logger } from "pino";
 import { TokenUseRecorder } from "./auth/token-use-recorder.ts";
 import { type Config, loadSecrets, type Secrets } from "./config.ts";
 import { FileLfsStorage, type LfsStorage } from "./git/lfs-store.ts";
+import { ProcessSlots } from "./git/process-slots.ts";
 import { RepoStorage } from "./git/repo-storage.ts";
 import { TreeReader } from "./git/tree-reader.ts";
 import { redactTokens } from "./log-redaction.ts";
 import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
+
+/** How long a request may wait for a git process before it is told to come back (503). */
+const GIT_QUEUE_WAIT_MS = 30_000;
 
 /** Everything a request handler, git handler or CLI command needs, wired by hand. */
 export interface Context {
@@ -19,6 +23,10 @@ export interface Context {
   /** Parsed commit trees, cached by repo and commit (a commit's tree never changes). */
   readonly trees: TreeReader;
   readonly logger: Logger;
+  /** git smart-HTTP processes (clone, fetch, push): capped, queued, then refused (process-slots.ts). */
+  readonly gitSlots: ProcessSlots;
+  /** `git cat-file` processes that stream blobs to downloads, capped the same way. */
+  readonly blobSlots: ProcessSlots;
   /** Batches last-used writes of tokens off the request path. */
   readonly tokenUses: TokenUseRecorder;
   /** The clock, a seam for tests of expiry and throttling. */
@@ -78,6 +86,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trees: new TreeReader(),
     logger,
     tokenUses,
+    gitSlots: new ProcessSlots(config.gitMaxProcesses, config.gitQueueLength, GIT_QUEUE_WAIT_MS),
+    // Blob reads are short for the small files that are most of them: more at once, same queue rules.
+    blobSlots: new ProcessSlots(config.gitMaxProcesses * 4, config.gitQueueLength * 4, GIT_QUEUE_WAIT_MS),
     now: overrides.now ?? (() => new Date()),
     async close() {
       await tokenUses.close();

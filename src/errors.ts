@@ -21,6 +21,8 @@ export type ErrorCode =
   | "PayloadTooLarge"
   | "UnsupportedMediaType"
   | "Unprocessable"
+  | "RequestTimeout"
+  | "Busy"
   | "Internal";
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -40,6 +42,8 @@ const statusByCode: Record<ErrorCode, number> = {
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   Unprocessable: 422,
+  RequestTimeout: 408,
+  Busy: 503,
   Internal: 500,
 };
 

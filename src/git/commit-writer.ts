@@ -275,7 +275,7 @@ function fastImportStream(
   request: CommitRequest,
   operations: readonly CommitOperation[],
   now: Date,
-): Buffer {
+): Buffer[] {
   const clean = (s: string) => s.replace(/[<>\n]/g, "").trim();
   const who = `${clean(request.author.name)} <${clean(request.author.email)}> ${Math.floor(now.getTime() / 1000)} +0000`;
   const description = request.description.trim();
@@ -298,7 +298,8 @@ function fastImportStream(
   }
   // `reset` without `from` leaves the scratch branch unset, so fast-import writes no ref at all.
   parts.push(Buffer.from(`\nget-mark :1\nreset ${SCRATCH_BRANCH}\n\ndone\n`));
-  return Buffer.concat(parts);
+  // Handed to git part by part: file contents are not copied into one more buffer of the commit's size.
+  return parts;
 }
 
 export function lfsPointer(oid: string, size: number): string {

@@ -12,7 +12,7 @@ export interface GitResult {
  */
 export function runGit(
   args: readonly string[],
-  options: { cwd?: string; input?: Buffer | string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; input?: Buffer | string | readonly Buffer[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", args, {
@@ -29,8 +29,31 @@ export function runGit(
       resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }),
     );
     child.stdin.on("error", () => undefined);
-    child.stdin.end(options.input);
+    const input = options.input;
+    if (Array.isArray(input)) void writeAll(child.stdin, input);
+    else child.stdin.end(input);
   });
+}
+
+/** Writes the parts one after another, honouring backpressure, so they are never joined into one copy. */
+async function writeAll(stdin: NodeJS.WritableStream, parts: readonly Buffer[]): Promise<void> {
+  for (const part of parts) {
+    if (!stdin.write(part)) {
+      const go = await new Promise<boolean>((resolve) => {
+        const done = (ok: boolean) => {
+          stdin.off("drain", drained);
+          stdin.off("close", closed);
+          resolve(ok);
+        };
+        const drained = () => done(true);
+        const closed = () => done(false);
+        stdin.once("drain", drained);
+        stdin.once("close", closed);
+      });
+      if (!go) return;
+    }
+  }
+  stdin.end();
 }
 
 export async function gitOrThrow(args: readonly string[], options: Parameters<typeof runGit>[1] = {}): Promise<Buffer> {

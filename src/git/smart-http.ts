@@ -20,8 +20,8 @@ export interface SmartHttpRequest {
   /** `advertisement` is `GET info/refs?service=…`; `rpc` is `POST <service>`. */
   readonly kind: "advertisement" | "rpc";
   readonly contentType?: string | undefined;
+  /** The body's length, when known; the body is never compressed (the caller decompressed it). */
   readonly contentLength?: string | undefined;
-  readonly contentEncoding?: string | undefined;
   /** The `Git-Protocol` header, e.g. `version=2`. */
   readonly gitProtocol?: string | undefined;
   /** Who is pushing; recorded by git, required by http-backend for receive-pack. */
@@ -46,7 +46,6 @@ const GIT_PROTOCOL = /^[A-Za-z0-9=:._-]{1,200}$/;
 
 export async function runSmartHttp(request: SmartHttpRequest, logger: Logger): Promise<SmartHttpResponse> {
   const suffix = request.kind === "advertisement" ? "info/refs" : request.service;
-  const encoding = request.contentEncoding?.trim().toLowerCase();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
@@ -59,7 +58,6 @@ export async function runSmartHttp(request: SmartHttpRequest, logger: Logger): P
     GIT_HTTP_EXPORT_ALL: "1",
     REMOTE_ADDR: request.remoteAddr ?? "",
     ...(request.contentLength && /^\d+$/.test(request.contentLength) ? { CONTENT_LENGTH: request.contentLength } : {}),
-    ...(encoding === "gzip" || encoding === "x-gzip" ? { HTTP_CONTENT_ENCODING: encoding } : {}),
     ...(request.gitProtocol && GIT_PROTOCOL.test(request.gitProtocol) ? { GIT_PROTOCOL: request.gitProtocol } : {}),
     ...(request.remoteUser ? { REMOTE_USER: request.remoteUser } : {}),
   };

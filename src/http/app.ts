@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, t
 import type { Context } from "../context.ts";
 import { redactTokens } from "../log-redaction.ts";
 import { registerAuthHook } from "./auth-hook.ts";
+import { registerBodyGuard } from "./body-guard.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import { registerFormParser } from "./form-parser.ts";
 import { registerAccessRequestRoutes } from "./routes/access-requests.ts";
@@ -40,6 +41,13 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
     routerOptions: { ignoreDuplicateSlashes: true, maxParamLength: 1000 },
     // One line per request, written below with the URL scrubbed of anything token-shaped.
     logController: new LogController({ disableRequestLogging: true }),
+    // No request may hold a connection for nothing: idle sockets close, and the whole request has no
+    // deadline of its own (an LFS upload of many gigabytes is legitimate) but its body does when held in
+    // memory (body-guard.ts), and the request head must arrive promptly (below).
+    connectionTimeout: ctx.config.idleTimeoutSeconds * 1000,
+    requestTimeout: 0,
+    // Node checks the header deadline on an interval (30 s by default): check every second instead.
+    http: { headersTimeout: ctx.config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
   });
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
   app.addHook("onRequest", (request, reply, done) => {
@@ -65,6 +73,8 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
   registerFormParser(app);
   registerErrorHandler(app);
   registerAuthHook(app, ctx);
+  registerBodyGuard(app, ctx);
+  app.decorateRequest("repoAccess", undefined);
 
   registerWhoamiRoutes(app, ctx);
   registerAuthRoutes(app, ctx);

@@ -8,6 +8,8 @@ import { HubError } from "../errors.ts";
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal;
+    /** A session whose CSRF token is to be found in the form body, once parsed. */
+    pendingSession: Extract<Principal, { type: "session" }> | undefined;
   }
   interface FastifyContextConfig {
     /**
@@ -22,20 +24,20 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export const CSRF_HEADER = "x-csrf-token";
 
 /**
- * Authenticates every request before its handler. A credential that is present but bad is a 401, never
- * a silent fall-back to anonymous. A session cookie counts only with a valid CSRF token on state-changing
- * methods (header `X-CSRF-Token`, or `csrf` in a form body for the web pages).
+ * Authenticates every request as it arrives, from its headers alone, before any body is read: a
+ * credential that is present but bad is a 401 at once, never a silent fall-back to anonymous, and a
+ * route that decides before reading its body (body-guard.ts) sees the principal. A session cookie
+ * counts only with a valid CSRF token on state-changing methods: the `X-CSRF-Token` header, decided
+ * here, or `csrf` in a form body (the web pages), decided once that small form is parsed; until then
+ * the request is anonymous, so a route that decides early refuses it rather than read a large body.
  */
 export function registerAuthHook(app: FastifyInstance, ctx: Context): void {
-  // Decorated empty, then set for every request before any handler runs.
+  // Decorated empty, then set for every request before anything else runs.
   app.decorateRequest("principal", null as never);
-  // Anonymous from the first moment, so an error raised before authentication (a body that does not
-  // parse) is handled with a principal, never with the empty decoration.
-  app.addHook("onRequest", (request, _reply, done) => {
+  app.decorateRequest("pendingSession", undefined);
+  app.addHook("onRequest", async (request) => {
+    // Anonymous from the first moment, so an error raised here is handled with a principal.
     request.principal = ANONYMOUS;
-    done();
-  });
-  app.addHook("preHandler", async (request) => {
     const principal = await authenticate(ctx, {
       authorization: request.headers.authorization,
       sessionCookie: request.cookies[SESSION_COOKIE],
@@ -45,20 +47,34 @@ export function registerAuthHook(app: FastifyInstance, ctx: Context): void {
     if (principal === null) {
       // A stale session cookie is not an Authorization header: treat it as signed out.
       if (request.headers.authorization !== undefined) throw invalidCredentials();
-      request.principal = ANONYMOUS;
       return;
     }
     if (principal.type === "session" && !SAFE_METHODS.has(request.method)) {
       const header = request.headers[CSRF_HEADER];
-      const body = request.body as { csrf?: unknown } | undefined;
-      const presented = typeof header === "string" ? header : typeof body?.csrf === "string" ? body.csrf : undefined;
-      if (!isCsrfTokenValid(principal.csrfToken, presented)) {
+      if (typeof header !== "string") {
+        request.pendingSession = principal;
+        return;
+      }
+      if (!isCsrfTokenValid(principal.csrfToken, header)) {
         if (request.routeOptions.config.anonymousWithoutCsrf) return;
-        throw new HubError("Forbidden", "Missing or invalid CSRF token");
+        throw csrfRefused();
       }
     }
     request.principal = principal;
   });
+  app.addHook("preHandler", (request, _reply, done) => {
+    const pending = request.pendingSession;
+    if (pending === undefined) return done();
+    const body = request.body as { csrf?: unknown } | undefined;
+    const presented = typeof body?.csrf === "string" ? body.csrf : undefined;
+    if (isCsrfTokenValid(pending.csrfToken, presented)) request.principal = pending;
+    else if (!request.routeOptions.config.anonymousWithoutCsrf) return done(csrfRefused());
+    done();
+  });
+}
+
+export function csrfRefused(): HubError {
+  return new HubError("Forbidden", "Missing or invalid CSRF token");
 }
 
 /** The signed-in user behind a request; 401 for anonymous. */

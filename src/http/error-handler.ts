@@ -9,6 +9,8 @@ function headerSafe(text: string): string {
 
 export function sendError(reply: FastifyReply, error: HubError): FastifyReply {
   reply.code(error.status);
+  // Refused before its body arrived (a 401 before a large upload): close rather than drain the rest.
+  if (!reply.request.raw.complete) reply.header("Connection", "close");
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   if (error.moved) reply.header("Location", movedLocation(reply.request.url, error.moved));
   if (error.wireCode) reply.header("X-Error-Code", error.wireCode);
@@ -81,7 +83,7 @@ export function toHubError(error: unknown): HubError {
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const hubError = toHubError(error);
-    if (hubError.status >= 500) request.log.error({ err: error }, "request failed");
+    if (hubError.status >= 500 && hubError.code !== "Busy") request.log.error({ err: error }, "request failed");
     return sendError(reply, hubError);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -1,10 +1,17 @@
 import pg from "pg";
 
-/** PostgreSQL for tests: BERTH_TEST_PG_URL, or the machine's default. */
-export const PG_URL = process.env.BERTH_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/** The PostgreSQL server for tests: BERTH_TEST_PG_URL, or the machine's default. */
+export const BASE_PG_URL = process.env.BERTH_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/**
+ * Where tests work: a database of this run's own, made by the global setup (test/helpers/global-setup.ts).
+ * A database per run, not just a schema: Kysely's migrator lists the tables of every schema it can
+ * see, and another run dropping its schemas during that listing would fail this run's tests.
+ */
+export const PG_URL = process.env.BERTH_TEST_PG_RUN_URL ?? BASE_PG_URL;
 
 export async function isPostgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({ connectionString: BASE_PG_URL, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.query("select 1");

@@ -1,30 +1,38 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { isPostgresReachable, PG_URL } from "./databases.ts";
+import { BASE_PG_URL, isPostgresReachable } from "./databases.ts";
 
 export default async function setup(): Promise<() => Promise<void>> {
   const reachable = await isPostgresReachable();
   if (!reachable && process.env.BERTH_TEST_REQUIRE_PG === "1") {
-    throw new Error(`BERTH_TEST_REQUIRE_PG=1 but PostgreSQL at ${PG_URL} does not answer`);
+    throw new Error(`BERTH_TEST_REQUIRE_PG=1 but PostgreSQL at ${BASE_PG_URL} does not answer`);
   }
   process.env.BERTH_TEST_PG_AVAILABLE = reachable ? "1" : "0";
   const run = randomBytes(4).toString("hex");
   process.env.BERTH_TEST_RUN_ID = run;
   if (!reachable) {
     process.stdout.write(
-      `\n*** PostgreSQL at ${PG_URL} is not reachable: the PostgreSQL runs of the store tests are SKIPPED; only SQLite is tested. ***\n\n`,
+      `\n*** PostgreSQL at ${BASE_PG_URL} is not reachable: the PostgreSQL runs of the store tests are SKIPPED; only SQLite is tested. ***\n\n`,
     );
+    return async () => undefined;
   }
+  // This run's own database; every test makes its schemas inside it (see testSchemaName).
+  const database = `berth_test_${run}`;
+  await admin(`create database ${database}`);
+  const url = new URL(BASE_PG_URL);
+  url.pathname = `/${database}`;
+  process.env.BERTH_TEST_PG_RUN_URL = url.toString();
   return async () => {
-    if (!reachable) return;
-    // Every schema this run made (see testSchemaName), dropped once no test can be listing them.
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    const { rows } = await client.query<{ name: string }>(
-      "select nspname as name from pg_namespace where nspname like $1",
-      [`%\\_${run}\\_%`],
-    );
-    for (const { name } of rows) await client.query(`drop schema if exists "${name}" cascade`);
-    await client.end();
+    await admin(`drop database if exists ${database} with (force)`);
   };
+}
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: BASE_PG_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }

@@ -28,6 +28,7 @@ import {
 } from "../../store/access-requests.ts";
 import { getUserByName } from "../../store/users.ts";
 import { requireUser } from "../auth-hook.ts";
+import { userFirst } from "../repo-guard.ts";
 import { apiAvatarUrl } from "../wire.ts";
 
 const MAX_FIELDS = 50;
@@ -113,7 +114,7 @@ export function registerAccessRequestRoutes(app: FastifyInstance, ctx: Context):
       return reply.code(303).header("Location", repoUrlPath(repo)).send();
     });
 
-    app.post(`${api}/cancel`, async (request) => {
+    app.post(`${api}/cancel`, { config: { beforeBody: userFirst } }, async (request) => {
       const { repo } = await requireRepo(ctx, request.principal, target(type, request), "repo.request-access");
       const principal = requireUser(request);
       assertGated(repo);
@@ -140,7 +141,7 @@ export function registerAccessRequestRoutes(app: FastifyInstance, ctx: Context):
       return rows.slice(0, query.limit).map(apiAccessRequest);
     });
 
-    app.post(`${api}/handle`, async (request) => {
+    app.post(`${api}/handle`, { config: { beforeBody: userFirst } }, async (request) => {
       const { repo } = await requireRepo(ctx, request.principal, target(type, request), "repo.access.write");
       const body = HandleBody.parse(request.body);
       if (body.rejectionReason !== undefined && body.status !== "rejected") {
@@ -155,7 +156,7 @@ export function registerAccessRequestRoutes(app: FastifyInstance, ctx: Context):
       return {};
     });
 
-    app.post(`${api}/grant`, async (request) => {
+    app.post(`${api}/grant`, { config: { beforeBody: userFirst } }, async (request) => {
       const { repo } = await requireRepo(ctx, request.principal, target(type, request), "repo.access.write");
       const body = GrantBody.parse(request.body);
       assertGated(repo);

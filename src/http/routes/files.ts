@@ -108,7 +108,11 @@ async function serveFile(
   reply.header("Content-Length", String(slice ? slice.end - slice.start + 1 : size));
   if (request.method === "HEAD") return reply.send();
   if (size === 0) return reply.send("");
-  const body = lfs ? ctx.lfs.read(lfs.oid, slice) : readBlob(dir, entry.oid, slice);
+  if (lfs) return reply.send(ctx.lfs.read(lfs.oid, slice));
+  // Each blob read is a git process: take a slot, give it back when the stream is done or dropped.
+  const release = await ctx.blobSlots.acquire();
+  const body = readBlob(dir, entry.oid, slice);
+  body.once("close", release);
   return reply.send(body);
 }
 

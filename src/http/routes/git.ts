@@ -8,6 +8,7 @@
  * with no body limit (packs can be gigabytes), and its 401s carry `WWW-Authenticate`, without changing
  * anything for the rest of the app.
  */
+import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authorizeRepo } from "../../auth/authorize.ts";
 import { denialError } from "../../auth/denial-error.ts";
@@ -18,6 +19,7 @@ import { HubError } from "../../errors.ts";
 import { type GitService, runSmartHttp } from "../../git/smart-http.ts";
 import { touchRepo } from "../../store/repos.ts";
 import { registerBasicChallenge } from "../basic-challenge.ts";
+import { readUploadPackBody, receivePackBody } from "../git-request-body.ts";
 
 export const REPO_ROUTE_PREFIXES: ReadonlyArray<readonly [string, RepoType]> = [
   ["", "model"],
@@ -52,11 +54,16 @@ export function registerGitRoutes(app: FastifyInstance, ctx: Context): void {
         }
         return serveGit(ctx, request, reply, type, service, "advertisement");
       });
-      scope.post<{ Params: RepoParams }>(`${base}/git-upload-pack`, (request, reply) =>
-        serveGit(ctx, request, reply, type, "git-upload-pack", "rpc"),
+      // Authorized before a byte is read; the handler bounds and streams the body itself.
+      scope.post<{ Params: RepoParams }>(
+        `${base}/git-upload-pack`,
+        { config: { streamsBody: true } },
+        (request, reply) => serveGit(ctx, request, reply, type, "git-upload-pack", "rpc"),
       );
-      scope.post<{ Params: RepoParams }>(`${base}/git-receive-pack`, (request, reply) =>
-        serveGit(ctx, request, reply, type, "git-receive-pack", "rpc"),
+      scope.post<{ Params: RepoParams }>(
+        `${base}/git-receive-pack`,
+        { config: { streamsBody: true } },
+        (request, reply) => serveGit(ctx, request, reply, type, "git-receive-pack", "rpc"),
       );
     }
   });
@@ -91,21 +98,42 @@ async function serveGit(
     const value = request.headers[name];
     return typeof value === "string" ? value : undefined;
   };
-  const response = await runSmartHttp(
-    {
-      repoDir: ctx.storage.pathOf(repo.type, repo.id),
-      service,
-      kind,
-      contentType: header("content-type"),
-      contentLength: header("content-length"),
-      contentEncoding: header("content-encoding"),
-      gitProtocol: header("git-protocol"),
-      remoteUser: principal.type === "anonymous" ? undefined : principal.user.name,
-      remoteAddr: request.ip,
-      body: kind === "rpc" ? request.raw : undefined,
-    },
-    ctx.logger,
-  );
+  // The body is made ready before a process starts (git-request-body.ts): a fetch's negotiation is read
+  // whole and decompressed within bounds; a push's pack streams, decompressed and capped.
+  let body: Readable | undefined;
+  let contentLength: string | undefined;
+  if (kind === "rpc" && push) {
+    const pack = receivePackBody(request.raw, ctx.config.gitMaxPushBytes);
+    body = pack.body;
+    contentLength = pack.decoded ? undefined : header("content-length");
+  } else if (kind === "rpc") {
+    const negotiation = await readUploadPackBody(request.raw, request.server.bodyBudget, bodyTimeoutMs(ctx));
+    reply.raw.once("close", negotiation.release);
+    body = Readable.from([negotiation.bytes]);
+    contentLength = String(negotiation.bytes.length);
+  }
+  const release = await ctx.gitSlots.acquire();
+  let response: Awaited<ReturnType<typeof runSmartHttp>>;
+  try {
+    response = await runSmartHttp(
+      {
+        repoDir: ctx.storage.pathOf(repo.type, repo.id),
+        service,
+        kind,
+        contentType: header("content-type"),
+        contentLength,
+        gitProtocol: header("git-protocol"),
+        remoteUser: principal.type === "anonymous" ? undefined : principal.user.name,
+        remoteAddr: request.ip,
+        body,
+      },
+      ctx.logger,
+    );
+  } catch (error) {
+    release();
+    throw error;
+  }
+  void response.exited.finally(release);
   // A client that hangs up must not leave git running.
   reply.raw.once("close", () => {
     if (!reply.raw.writableFinished) response.kill();
@@ -123,4 +151,8 @@ async function serveGit(
   reply.code(response.status);
   for (const [name, value] of response.headers) reply.header(name, value);
   return reply.send(response.body);
+}
+
+function bodyTimeoutMs(ctx: Context): number {
+  return ctx.config.bodyTimeoutSeconds * 1000;
 }

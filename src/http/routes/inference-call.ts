@@ -76,12 +76,15 @@ export async function inferenceCall(
   work: (repo: Repo) => Promise<Answer>,
 ): Promise<FastifyReply> {
   const principal = request.principal;
-  const { repo } = await requireRepo(
-    svc.ctx,
-    principal,
-    { type: "model", namespace: target.namespace, name: target.name },
-    "repo.inference",
-  );
+  // Routes that name the model in their URL were authorized before the body was read (repoFirst).
+  const { repo } =
+    request.repoAccess ??
+    (await requireRepo(
+      svc.ctx,
+      principal,
+      { type: "model", namespace: target.namespace, name: target.name },
+      "repo.inference",
+    ));
   const model = fullName(repo);
   const startedAt = performance.now();
   let answer: Answer;

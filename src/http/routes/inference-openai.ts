@@ -19,6 +19,7 @@ import { forward } from "../../inference/upstream.ts";
 import { listRepos } from "../../store/repos.ts";
 import { listMemberships } from "../../store/users.ts";
 import { requireUser } from "../auth-hook.ts";
+import { repoFirst, userFirst } from "../repo-guard.ts";
 import { type Answer, inferenceCall, jsonObject, modelFromBody, requestedCommit } from "./inference-call.ts";
 
 const OPENAI_ROUTES = ["chat/completions", "completions", "embeddings"] as const;
@@ -28,12 +29,21 @@ type OpenAiRoute = (typeof OPENAI_ROUTES)[number];
 const MODEL_LIST_SCAN = 500;
 
 export function registerOpenAiRoutes(scope: FastifyInstance, svc: InferenceService): void {
+  const modelFirst = repoFirst(
+    svc.ctx,
+    (request) => {
+      const params = request.params as { ns: string; name: string };
+      return { type: "model", namespace: params.ns, name: params.name };
+    },
+    "repo.inference",
+  );
   for (const route of OPENAI_ROUTES) {
-    scope.post(`/v1/${route}`, (request, reply) => {
+    // The model is named in the body: only the caller can be checked before it is read.
+    scope.post(`/v1/${route}`, { config: { beforeBody: userFirst } }, (request, reply) => {
       const body = jsonObject(request);
       return openAiCall(svc, request, reply, route, body, modelFromBody(body));
     });
-    scope.post(`/models/:ns/:name/v1/${route}`, (request, reply) => {
+    scope.post(`/models/:ns/:name/v1/${route}`, { config: { beforeBody: modelFirst } }, (request, reply) => {
       const params = request.params as { ns: string; name: string };
       return openAiCall(svc, request, reply, route, jsonObject(request), { namespace: params.ns, name: params.name });
     });

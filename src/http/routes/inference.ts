@@ -19,6 +19,7 @@ import { HubError } from "../../errors.ts";
 import { type InferenceOptions, InferenceService } from "../../inference/inference-service.ts";
 import { forward } from "../../inference/upstream.ts";
 import { TENSOR_TYPES } from "../../inference/worker-protocol.ts";
+import { repoFirst } from "../repo-guard.ts";
 import {
   type Answer,
   bodyBytes,
@@ -32,6 +33,11 @@ import { registerOpenAiRoutes } from "./inference-openai.ts";
 
 type Params = { ns: string; name: string; task?: string };
 
+function inferenceTarget(request: FastifyRequest) {
+  const params = request.params as Params;
+  return { type: "model" as const, namespace: params.ns, name: params.name };
+}
+
 export function registerInferenceRoutes(app: FastifyInstance, ctx: Context, options: InferenceOptions = {}): void {
   const svc = new InferenceService(ctx, options);
   app.addHook("onClose", () => svc.close());
@@ -39,6 +45,8 @@ export function registerInferenceRoutes(app: FastifyInstance, ctx: Context, opti
     rawBodyParsers(scope, svc.bodyLimit);
     const task = (request: FastifyRequest, reply: Parameters<typeof taskCall>[2]) =>
       taskCall(svc, request, reply, request.params as Params);
+    // The model is in the URL: the engine decides before the body is read.
+    const beforeBody = repoFirst(ctx, inferenceTarget, "repo.inference");
     for (const url of [
       "/models/:ns/:name",
       "/models/:ns/:name/pipeline/:task",
@@ -46,9 +54,11 @@ export function registerInferenceRoutes(app: FastifyInstance, ctx: Context, opti
       "/hf-inference/models/:ns/:name/pipeline/:task",
       "/pipeline/:task/:ns/:name",
     ]) {
-      scope.post(url, task);
+      scope.post(url, { config: { beforeBody } }, task);
     }
-    scope.post("/v2/models/:ns/:name/infer", (request, reply) => tensorCall(svc, request, reply));
+    scope.post("/v2/models/:ns/:name/infer", { config: { beforeBody } }, (request, reply) =>
+      tensorCall(svc, request, reply),
+    );
     registerOpenAiRoutes(scope, svc);
   });
 }

@@ -13,7 +13,6 @@ import { z } from "zod";
 import { authorizeRepo } from "../../auth/authorize.ts";
 import { bindingOf, boundCredentials } from "../../auth/credential-binding.ts";
 import { type Principal, userOf } from "../../auth/principal.ts";
-import { requireRepo } from "../../auth/repo-access.ts";
 import type { Context } from "../../context.ts";
 import type { Repo } from "../../domain/entities.ts";
 import { type RepoType, repoUrlPath } from "../../domain/repo-id.ts";
@@ -32,6 +31,8 @@ import { findRepoLfsObject, linkLfsObject, recordLfsUpload } from "../../store/l
 import { findRepoAccess } from "../../store/repos.ts";
 import { registerBasicChallenge } from "../basic-challenge.ts";
 import { parseByteRange } from "../byte-range.ts";
+import { assertAllowed } from "../content-request.ts";
+import { getRepoAccess, repoFirst } from "../repo-guard.ts";
 import { REPO_ROUTE_PREFIXES, repoTarget } from "./git.ts";
 
 const LFS_JSON = "application/vnd.git-lfs+json";
@@ -87,21 +88,34 @@ export function registerLfsRoutes(app: FastifyInstance, ctx: Context): void {
 
     for (const [prefix, type] of REPO_ROUTE_PREFIXES) {
       const base = `${prefix}/:ns/:name/info/lfs`;
-      scope.post<{ Params: RepoParams }>(`${base}/objects/batch`, (request, reply) => batch(ctx, request, reply, type));
-      scope.post<{ Params: RepoParams }>(`${base}/objects/verify`, async (request, reply) => {
-        const body = verifyBody.parse(request.body);
-        const { repo } = await requireRepo(ctx, request.principal, repoTarget(type, request.params), "repo.content");
-        const held = await findRepoLfsObject(ctx.db, repo.id, body.oid);
-        if (held === undefined || held !== body.size) {
-          throw new HubError("NotFound", `Object ${body.oid} (${body.size} bytes) is not stored in this repository`);
-        }
-        return reply.type(LFS_JSON).send({ oid: body.oid, size: held });
-      });
+      // The operation is in the body: the repo is asked for at `repo.info` before it is read.
+      const beforeBody = repoFirst(ctx, (request) => repoTarget(type, request.params as RepoParams), "repo.info");
+      scope.post<{ Params: RepoParams }>(`${base}/objects/batch`, { config: { beforeBody } }, (request, reply) =>
+        batch(ctx, request, reply),
+      );
+      scope.post<{ Params: RepoParams }>(
+        `${base}/objects/verify`,
+        { config: { beforeBody } },
+        async (request, reply) => {
+          const body = verifyBody.parse(request.body);
+          const access = getRepoAccess(request);
+          assertAllowed(ctx, request, access, "repo.content");
+          const { repo } = access;
+          const held = await findRepoLfsObject(ctx.db, repo.id, body.oid);
+          if (held === undefined || held !== body.size) {
+            throw new HubError("NotFound", `Object ${body.oid} (${body.size} bytes) is not stored in this repository`);
+          }
+          return reply.type(LFS_JSON).send({ oid: body.oid, size: held });
+        },
+      );
       scope.post(`${base}/locks/verify`, async () => {
         throw new HubError("NotFound", "File locking is not supported");
       });
-      scope.put<{ Params: ObjectParams; Querystring: SignedQuery }>(`${base}/objects/:oid`, (request, reply) =>
-        upload(ctx, request, reply, type),
+      // The signature is checked before a byte is read; the body streams to disk, never to memory.
+      scope.put<{ Params: ObjectParams; Querystring: SignedQuery }>(
+        `${base}/objects/:oid`,
+        { config: { streamsBody: true } },
+        (request, reply) => upload(ctx, request, reply, type),
       );
       scope.get<{ Params: ObjectParams; Querystring: SignedQuery }>(`${base}/objects/:oid`, (request, reply) =>
         download(ctx, request, reply, type),
@@ -114,15 +128,15 @@ async function batch(
   ctx: Context,
   request: FastifyRequest<{ Params: RepoParams }>,
   reply: FastifyReply,
-  type: RepoType,
 ): Promise<FastifyReply> {
   const body = batchBody.parse(request.body);
   if (body.hash_algo !== undefined && body.hash_algo !== "sha256" && body.hash_algo !== "sha_256") {
     throw new HubError("Unprocessable", `Unsupported hash algorithm "${body.hash_algo.slice(0, 40)}": use sha256`);
   }
   const principal = request.principal;
-  const action = body.operation === "upload" ? "repo.upload" : "repo.content";
-  const { repo, relation } = await requireRepo(ctx, principal, repoTarget(type, request.params), action);
+  const access = getRepoAccess(request);
+  assertAllowed(ctx, request, access, body.operation === "upload" ? "repo.upload" : "repo.content");
+  const { repo, relation } = access;
   // Someone who may upload but not read (a pull request's author on a gated repo) is never told "already
   // stored": they upload the bytes like anyone who lacks them, and that upload is what later lets their
   // commit reference the oid (git/commit-writer.ts). Knowing an oid from a tree listing opens nothing.

@@ -18,6 +18,7 @@ import { ORG_ROLES } from "../../domain/token.ts";
 import { HubError } from "../../errors.ts";
 import { changeMemberRole, countMembers, getOrgByName, listMembers, removeMember } from "../../store/orgs.ts";
 import { getUserByName } from "../../store/users.ts";
+import { userFirst } from "../repo-guard.ts";
 import { apiAvatarUrl } from "../wire.ts";
 
 const OrgParams = z.object({ name: z.string().min(1).max(200) });
@@ -64,7 +65,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: Context): void {
     return (await listMembers(ctx.db, org.id)).map(apiMember);
   });
 
-  app.post("/api/organizations/:name/members", async (request) => {
+  app.post("/api/organizations/:name/members", { config: { beforeBody: userFirst } }, async (request) => {
     const org = await requireOrg(request, "org.members.write");
     const body = AddBody.parse(request.body);
     const user = await getUserByName(ctx.db, body.user);
@@ -72,7 +73,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: Context): void {
     return apiMember({ user, role: body.role });
   });
 
-  app.put("/api/organizations/:name/members/:user", async (request) => {
+  app.put("/api/organizations/:name/members/:user", { config: { beforeBody: userFirst } }, async (request) => {
     const org = await requireOrg(request, "org.members.write");
     const params = MemberParams.parse(request.params);
     const body = RoleBody.parse(request.body);
@@ -86,7 +87,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: Context): void {
     return apiMember({ user, role: body.role });
   });
 
-  app.delete("/api/organizations/:name/members/:user", async (request) => {
+  app.delete("/api/organizations/:name/members/:user", { config: { beforeBody: userFirst } }, async (request) => {
     const org = await requireOrg(request, "org.members.write");
     const params = MemberParams.parse(request.params);
     const user = await getUserByName(ctx.db, params.user);

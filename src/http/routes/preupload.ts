@@ -10,7 +10,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { authorizeRepo } from "../../auth/authorize.ts";
-import { requireRepo } from "../../auth/repo-access.ts";
 import type { Context } from "../../context.ts";
 import { defaultGitattributes } from "../../domain/gitattributes.ts";
 import { REPO_TYPES, type RepoType } from "../../domain/repo-id.ts";
@@ -18,6 +17,7 @@ import { HubError } from "../../errors.ts";
 import { lookupPaths } from "../../git/path-lookup.ts";
 import { GitIgnore, LfsAttributes, looksBinary, pathProblem } from "../../git/path-rules.ts";
 import { parseBoolean } from "../query-params.ts";
+import { getRepoAccess, repoFirst } from "../repo-guard.ts";
 import { writeTarget } from "./repo-write-target.ts";
 
 export const LFS_SIZE_THRESHOLD = 10_000_000;
@@ -39,16 +39,26 @@ const body = z.object({
 
 export function registerPreuploadRoutes(app: FastifyInstance, ctx: Context): void {
   for (const type of REPO_TYPES) {
-    app.post(`/api/${type}s/:ns/:name/preupload/*`, { bodyLimit: 16 * 1024 * 1024 }, async (request) =>
-      preupload(ctx, type, request),
+    const beforeBody = repoFirst(
+      ctx,
+      (request) => writeTarget(request, type).repo,
+      (request) => (isPullRequest(request) ? "repo.discussion.write" : "repo.write"),
+    );
+    app.post(
+      `/api/${type}s/:ns/:name/preupload/*`,
+      { bodyLimit: 16 * 1024 * 1024, config: { beforeBody } },
+      async (request) => preupload(ctx, type, request),
     );
   }
 }
 
+function isPullRequest(request: FastifyRequest): boolean {
+  return parseBoolean((request.query as Record<string, unknown>).create_pr);
+}
+
 async function preupload(ctx: Context, type: RepoType, request: FastifyRequest) {
-  const { repo: target, revision } = writeTarget(request, type);
-  const createPr = parseBoolean((request.query as Record<string, unknown>).create_pr);
-  const access = await requireRepo(ctx, request.principal, target, createPr ? "repo.discussion.write" : "repo.write");
+  const { revision } = writeTarget(request, type);
+  const access = getRepoAccess(request);
   const { repo } = access;
   // The repo's `.gitattributes` and `.gitignore` are files like any other: behind the gate. Someone who
   // may open a pull request but not read the content gets the Hub's default rules instead of the repo's.

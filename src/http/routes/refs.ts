@@ -19,6 +19,7 @@ import { createEmptyCommit, createTagObject, deleteRef, listRefs, readRef, updat
 import { parseRevisionOnly, refNameProblem } from "../../git/revision.ts";
 import { rawTail, repoDir, resolveCommit } from "../content-request.ts";
 import { parseBoolean, queryList } from "../query-params.ts";
+import { userFirst } from "../repo-guard.ts";
 import { apiAvatarUrl } from "../wire.ts";
 
 // Segments before the tail: "", api, {type}s, ns, name, commits|branch|tag.
@@ -41,10 +42,12 @@ export function registerRefRoutes(app: FastifyInstance, ctx: Context): void {
     const base = `/api/${type}s/:ns/:name`;
     app.get(`${base}/refs`, (request) => refs(ctx, type, request));
     app.get(`${base}/commits/*`, (request, reply) => commits(ctx, type, request, reply));
-    app.post(`${base}/branch/*`, (request) => createBranch(ctx, type, request));
-    app.delete(`${base}/branch/*`, (request) => deleteBranch(ctx, type, request));
-    app.post(`${base}/tag/*`, (request) => createTag(ctx, type, request));
-    app.delete(`${base}/tag/*`, (request) => deleteTag(ctx, type, request));
+    app.post(`${base}/branch/*`, { config: { beforeBody: userFirst } }, (request) => createBranch(ctx, type, request));
+    app.delete(`${base}/branch/*`, { config: { beforeBody: userFirst } }, (request) =>
+      deleteBranch(ctx, type, request),
+    );
+    app.post(`${base}/tag/*`, { config: { beforeBody: userFirst } }, (request) => createTag(ctx, type, request));
+    app.delete(`${base}/tag/*`, { config: { beforeBody: userFirst } }, (request) => deleteTag(ctx, type, request));
   }
 }
 

@@ -16,6 +16,7 @@ import { createRepo, deleteRepo, moveRepo } from "../../git/repo-lifecycle.ts";
 import type { InitialFile } from "../../git/repo-storage.ts";
 import { findRepo, repoExists, updateRepoSettings } from "../../store/repos.ts";
 import { requireUser } from "../auth-hook.ts";
+import { userFirst } from "../repo-guard.ts";
 
 const SPACE_SDKS = ["gradio", "streamlit", "docker", "static"] as const;
 // "protected" is a Space whose app is public but whose files are not: Berth keeps the files private.
@@ -64,7 +65,7 @@ const SettingsBody = z.object({
 });
 
 export function registerRepoRoutes(app: FastifyInstance, ctx: Context): void {
-  app.post("/api/repos/create", async (request) => {
+  app.post("/api/repos/create", { config: { beforeBody: userFirst } }, async (request) => {
     const principal = requireUser(request);
     const body = CreateBody.parse(request.body);
     const type = body.type ?? "model";
@@ -84,7 +85,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: Context): void {
     return { url: `${ctx.config.publicUrl}${repoUrlPath(repo)}`, name: fullName(repo), id: repo.id };
   });
 
-  app.delete("/api/repos/delete", async (request) => {
+  app.delete("/api/repos/delete", { config: { beforeBody: userFirst } }, async (request) => {
     const principal = request.principal;
     const body = RepoRef.parse(request.body ?? {});
     const bare = body.name.includes("/") || principal.type === "anonymous" ? undefined : principal.user.name;
@@ -96,7 +97,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: Context): void {
     return {};
   });
 
-  app.post("/api/repos/move", async (request) => {
+  app.post("/api/repos/move", { config: { beforeBody: userFirst } }, async (request) => {
     const principal = requireUser(request);
     const body = MoveBody.parse(request.body);
     const type = body.type ?? "model";
@@ -119,7 +120,7 @@ export function registerRepoRoutes(app: FastifyInstance, ctx: Context): void {
   });
 
   for (const type of REPO_TYPES) {
-    app.put(`/api/${type}s/:ns/:name/settings`, async (request) => {
+    app.put(`/api/${type}s/:ns/:name/settings`, { config: { beforeBody: userFirst } }, async (request) => {
       const params = request.params as { ns: string; name: string };
       const body = SettingsBody.parse(request.body ?? {});
       if (!isValidName(params.ns) || !isValidName(params.name)) throw repoNotFound(request.principal);

@@ -9,6 +9,7 @@ import { NO_USAGE, tokenRateLimits, usageByToken } from "../../store/inference.t
 import { listTokens } from "../../store/tokens.ts";
 import { findUserById } from "../../store/users.ts";
 import { requireSession } from "../auth-hook.ts";
+import { userFirst } from "../repo-guard.ts";
 import { apiToken, apiTokenInference } from "../wire.ts";
 
 const TokenId = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "not a token id") });
@@ -50,7 +51,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: Context): void {
     return tokens.map((t) => ({ ...apiToken(t), ...apiTokenInference(usage.get(t.id) ?? NO_USAGE, limits.get(t.id)) }));
   });
 
-  app.post("/api/settings/tokens", async (request) => {
+  app.post("/api/settings/tokens", { config: { beforeBody: userFirst } }, async (request) => {
     const session = requireSession(request);
     const body = CreateTokenBody.parse(request.body);
     const user = await findUserById(ctx.db, session.user.id);
@@ -71,14 +72,14 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: Context): void {
     };
   });
 
-  app.post("/api/settings/tokens/:id/refresh", async (request) => {
+  app.post("/api/settings/tokens/:id/refresh", { config: { beforeBody: userFirst } }, async (request) => {
     const session = requireSession(request);
     const { id } = TokenId.parse(request.params);
     const { token, value } = await refreshToken(ctx, session.user.id, id);
     return { ...apiToken(token), token: value };
   });
 
-  app.delete("/api/settings/tokens/:id", async (request) => {
+  app.delete("/api/settings/tokens/:id", { config: { beforeBody: userFirst } }, async (request) => {
     const session = requireSession(request);
     const { id } = TokenId.parse(request.params);
     await revokeToken(ctx, session.user.id, id);
