@@ -33,13 +33,7 @@ export type LoginReservation =
 export async function reserveLoginAttempt(db: Db, limit: LoginLimit): Promise<LoginReservation> {
   const attempt = randomBytes(16).toString("hex");
   const since = windowStart(limit);
-  const inserted = isPostgres(db)
-    ? await db.transaction().execute(async (trx) => {
-        for (const key of lockKeys(limit.subjects))
-          await sql`select pg_advisory_xact_lock(${key}::bigint)`.execute(trx);
-        return insertUnderLimit(trx, attempt, limit);
-      })
-    : await insertUnderLimit(db, attempt, limit);
+  const inserted = await underSubjectLocks(db, limit.subjects, (locked) => insertUnderLimit(locked, attempt, limit));
   await pruneLoginAttempts(db, since);
   if (inserted) return { type: "reserved", attempt };
   return { type: "refused", retryAt: await retryAt(db, limit) };
@@ -62,6 +56,15 @@ async function insertUnderLimit(db: Db, attempt: string, limit: LoginLimit): Pro
     )
     returning subject`.execute(db);
   return result.rows.length > 0;
+}
+
+/** Runs `work` holding the subjects' advisory locks on PostgreSQL; SQLite needs none (see above). */
+function underSubjectLocks<T>(db: Db, subjects: readonly string[], work: (db: Db) => Promise<T>): Promise<T> {
+  if (!isPostgres(db)) return work(db);
+  return db.transaction().execute(async (trx) => {
+    for (const key of lockKeys(subjects)) await sql`select pg_advisory_xact_lock(${key}::bigint)`.execute(trx);
+    return work(trx);
+  });
 }
 
 /**
@@ -100,10 +103,16 @@ async function retryAt(db: Db, limit: LoginLimit): Promise<Date> {
  * earlier attempts of the subjects in `forgive`.
  */
 export async function releaseLoginAttempt(db: Db, attempt: string, forgive: readonly string[]): Promise<void> {
-  await db
-    .deleteFrom("login_attempt")
-    .where((eb) => eb.or([eb("attempt", "=", attempt), ...(forgive.length > 0 ? [eb("subject", "in", forgive)] : [])]))
-    .execute();
+  // Under the forgiven subjects' locks, so two successes on one account never delete its rows in
+  // different orders (a deadlock on PostgreSQL); the attempt's other rows are its own.
+  await underSubjectLocks(db, forgive, (locked) =>
+    locked
+      .deleteFrom("login_attempt")
+      .where((eb) =>
+        eb.or([eb("attempt", "=", attempt), ...(forgive.length > 0 ? [eb("subject", "in", forgive)] : [])]),
+      )
+      .execute(),
+  );
 }
 
 /** Attempts per subject that are still in the window, in the order asked. */
