@@ -4,7 +4,8 @@
  * Sign-in and sign-up are declared `anonymousWithoutCsrf`: a post without the current session's CSRF
  * token (a stale tab, a cookie from an earlier visit) signs in afresh instead of failing with 403. Login
  * CSRF (an attacker's page signing the victim into the attacker's account) is refused by the same-site
- * check (`assertFromThisSite`); the new session cookie is SameSite=Lax and httpOnly. Sign-out needs the session's CSRF token.
+ * check (`assertFromThisSite`); the new session cookie is SameSite=Lax and httpOnly. Sign-out needs the
+ * session's CSRF token.
  *
  * Sign-up (only with `allowSignup`) reports a taken or reserved name, since a name is public anyway,
  * and an email in use with a neutral message: with no mail delivery that much is unavoidable.
