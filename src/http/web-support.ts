@@ -1,6 +1,6 @@
 /**
  * What the web pages share: the viewer, HTML replies with the security headers, form-field readers,
- * the sign-in Origin check and the safe `next` redirect.
+ * the sign-in same-site check (also used by the JSON sign-in) and the safe `next` redirect.
  *
  * Headers: every page gets a Content-Security-Policy without inline script or style, `nosniff`,
  * `Referrer-Policy: same-origin` and `frame-ancestors 'none'`. Pages vary by cookie, so they are
@@ -72,18 +72,27 @@ export function fields(form: FormBody, key: string): string[] {
 }
 
 /**
- * Login CSRF: sign-in and sign-up accept a post without the session's CSRF token (it may be absent or
- * stale), so they check that a browser's post comes from this site. Browsers send `Origin` on every
- * cross-origin POST; a client that sends none is not a browser that an attacker's page could drive.
- * The session cookie is SameSite=Lax besides, so no other site can ride on it.
+ * Login CSRF: the routes that create a session without the session's CSRF token (`POST /api/auth/login`,
+ * `/login`, `/join`) refuse a request that a browser sends on behalf of another site; otherwise an
+ * attacker's page could sign the victim into the attacker's account. The rule, for all three:
+ * - `Origin`, when sent, must be this site's (the public URL, or the host the request was sent to).
+ * - `Sec-Fetch-Site`, which browsers set and a page cannot: `cross-site` is refused; `same-site` (a
+ *   sibling host, which may be someone else's) and any unknown value pass only with this site's
+ *   `Origin`; `same-origin` and `none` (typed, bookmarked) pass.
+ * - A request with neither header is not from a browser an attacker's page could drive: every browser
+ *   sends `Origin` on a cross-origin POST. The session cookie is SameSite=Lax besides.
  */
-export function assertSameOrigin(ctx: Context, request: FastifyRequest): void {
+export function assertFromThisSite(ctx: Context, request: FastifyRequest): void {
   const origin = request.headers.origin;
-  if (origin === undefined) return;
   const allowed = new Set([new URL(ctx.config.publicUrl).origin]);
   const host = request.headers.host;
   if (host) allowed.add(`${request.protocol}://${host}`);
-  if (!allowed.has(origin)) throw new HubError("Forbidden", "This form must be sent from this site");
+  const ours = origin !== undefined && allowed.has(origin);
+  const site = request.headers["sec-fetch-site"];
+  const siteOk = site === undefined || site === "same-origin" || site === "none" || (site !== "cross-site" && ours);
+  if ((origin !== undefined && !ours) || !siteOk) {
+    throw new HubError("Forbidden", "Sign-in and sign-up must be sent from this site");
+  }
 }
 
 /** Only a local path may follow sign-in: `//evil` or `/\evil` would leave the site. */

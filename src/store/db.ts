@@ -17,6 +17,7 @@ import * as initial from "./migrations/001-initial.ts";
 import * as lfsObjects from "./migrations/002-lfs-objects.ts";
 import * as inference from "./migrations/003-inference.ts";
 import * as repoRedirect from "./migrations/004-repo-redirect.ts";
+import * as loginAttempts from "./migrations/005-login-attempts.ts";
 import * as lfsUploads from "./migrations/006-lfs-uploads.ts";
 import type { Database } from "./schema.ts";
 
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   "002-lfs-objects": lfsObjects,
   "003-inference": inference,
   "004-repo-redirect": repoRedirect,
+  "005-login-attempts": loginAttempts,
   "006-lfs-uploads": lfsUploads,
 };
 

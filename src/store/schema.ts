@@ -58,8 +58,10 @@ export interface SessionTable {
   expires_at: string;
 }
 
-export interface LoginFailureTable {
-  /** `user:<name key>` or `ip:<address>`. */
+export interface LoginAttemptTable {
+  /** Random id shared by the rows of one attempt (one per subject). */
+  attempt: string;
+  /** `user:<user id>`, `user:<name key>`, `device:<user id>:<nonce>` or `ip:<address>`. */
   subject: string;
   at: string;
 }
@@ -155,7 +157,7 @@ export interface Database {
   member: MemberTable;
   token: TokenTable;
   session: SessionTable;
-  login_failure: LoginFailureTable;
+  login_attempt: LoginAttemptTable;
   repo: RepoTable;
   access_request: AccessRequestTable;
   lfs_object: LfsObjectTable;

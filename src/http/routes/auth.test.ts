@@ -135,6 +135,94 @@ describe.each(testDialects())("sign-in routes on %s", (dialect) => {
     expect((await login(app, "alice", TEST_PASSWORD, "192.0.2.6")).statusCode).toBe(200);
   });
 
+  it("says in Retry-After when the oldest counted failure leaves the window", async () => {
+    const app = await setup({ loginMaxFailures: 3, loginWindowSeconds: 600 });
+    await login(app, "alice", "wrong", "192.0.2.1");
+    ctx.advance(100_000);
+    await login(app, "alice", "wrong", "192.0.2.2");
+    ctx.advance(100_000);
+    await login(app, "alice", "wrong", "192.0.2.3");
+    ctx.advance(50_000);
+    const limited = await login(app, "alice", TEST_PASSWORD, "192.0.2.4");
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["retry-after"]).toBe("350");
+    ctx.advance(351_000);
+    // One place is free again (the window slides), and only one.
+    expect((await login(app, "alice", "wrong", "192.0.2.5")).statusCode).toBe(401);
+    const again = await login(app, "alice", TEST_PASSWORD, "192.0.2.6");
+    expect(again.statusCode).toBe(429);
+    expect(again.headers["retry-after"]).toBe("99");
+  });
+
+  describe("login CSRF", () => {
+    const ok = { username: "alice", password: TEST_PASSWORD };
+    const post = (app: App, headers: Record<string, string>, payload: string | object = ok) =>
+      app.inject({ method: "POST", url: "/api/auth/login", headers, payload });
+
+    it("refuses a cross-site form post and sets no cookie", async () => {
+      const app = await setup();
+      const form = new URLSearchParams(ok).toString();
+      for (const headers of <Record<string, string>[]>[
+        { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+        { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "cross-site" },
+        { "content-type": "application/x-www-form-urlencoded" },
+        { "content-type": "text/plain", origin: "https://evil.example" },
+      ]) {
+        const response = await post(app, headers, form);
+        expect(response.statusCode, JSON.stringify(headers)).toBeGreaterThanOrEqual(403);
+        expect(response.statusCode).toBeLessThan(500);
+        expect(response.cookies).toEqual([]);
+      }
+    });
+
+    it("takes only JSON, answering other bodies with 415", async () => {
+      const app = await setup();
+      const text = JSON.stringify(ok);
+      for (const type of ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"]) {
+        const response = await post(app, { "content-type": type }, type.startsWith("app") ? "username=alice" : text);
+        expect(response.statusCode, type).toBe(415);
+        expect(response.cookies).toEqual([]);
+      }
+      const charset = await post(app, { "content-type": "application/json; charset=utf-8" }, text);
+      expect(charset.statusCode).toBe(200);
+    });
+
+    it("refuses a JSON post from a foreign Origin or a cross-site fetch", async () => {
+      const app = await setup();
+      for (const headers of <Record<string, string>[]>[
+        { origin: "https://evil.example" },
+        { origin: "null" },
+        { origin: "http://hub.test.evil.example" },
+        { "sec-fetch-site": "cross-site" },
+        { "sec-fetch-site": "cross-site", origin: "http://hub.test" },
+        { "sec-fetch-site": "same-site" },
+        { "sec-fetch-site": "same-site", origin: "https://sibling.hub.test" },
+        { "sec-fetch-site": "same-origin", origin: "https://evil.example" },
+      ]) {
+        const response = await post(app, headers);
+        expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+        expect(response.cookies).toEqual([]);
+      }
+    });
+
+    it("signs in from this site, and from clients that are not browsers", async () => {
+      const app = await setup();
+      for (const headers of <Record<string, string>[]>[
+        {},
+        { origin: "http://hub.test" },
+        { origin: "http://localhost:80" },
+        { origin: "http://hub.test", "sec-fetch-site": "same-origin" },
+        { "sec-fetch-site": "same-origin" },
+        { "sec-fetch-site": "none" },
+        { "sec-fetch-site": "same-site", origin: "http://hub.test" },
+      ]) {
+        const response = await post(app, headers);
+        expect(response.statusCode, JSON.stringify(headers)).toBe(200);
+        expect(response.cookies.map((c) => c.name).sort()).toEqual(["berth_device", "berth_session"]);
+      }
+    });
+  });
+
   it("signs out with the CSRF token, and the old cookie is then worthless", async () => {
     const app = await setup();
     const response = await login(app, "alice", TEST_PASSWORD);

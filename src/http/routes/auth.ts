@@ -1,9 +1,12 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { SESSION_COOKIE } from "../../auth/authenticate.ts";
-import { signIn, signOut } from "../../auth/sign-in.ts";
+import { DEVICE_COOKIE } from "../../auth/device-cookie.ts";
+import { type SignedIn, signIn, signOut } from "../../auth/sign-in.ts";
 import type { Context } from "../../context.ts";
+import { HubError } from "../../errors.ts";
 import { requireSession } from "../auth-hook.ts";
+import { assertFromThisSite } from "../web-support.ts";
 import { apiUser } from "../wire.ts";
 
 const LoginBody = z.object({
@@ -16,13 +19,40 @@ export function sessionCookieOptions(ctx: Context) {
   return { path: "/", httpOnly: true, sameSite: "lax", secure: ctx.config.secureCookies } as const;
 }
 
+/** Sets the session cookie and the device cookie (sign-in.ts) after a successful sign-in. */
+export function setSignInCookies(ctx: Context, reply: FastifyReply, session: SignedIn): void {
+  const options = sessionCookieOptions(ctx);
+  reply.setCookie(SESSION_COOKIE, session.cookie, { ...options, expires: session.expiresAt });
+  // Strict: it is only ever needed on this site's own sign-in posts.
+  reply.setCookie(DEVICE_COOKIE, session.device.value, {
+    ...options,
+    sameSite: "strict",
+    expires: session.device.expiresAt,
+  });
+}
+
+/**
+ * Only JSON: a cross-site HTML form can send urlencoded, multipart or text/plain bodies but not JSON
+ * without a CORS preflight, which Berth never grants. Checked before the body is parsed.
+ */
+function assertJsonBody(request: FastifyRequest): void {
+  const type = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new HubError("UnsupportedMediaType", "Sign-in takes a JSON body (Content-Type: application/json)");
+  }
+}
+
 export function registerAuthRoutes(app: FastifyInstance, ctx: Context): void {
   const cookieOptions = sessionCookieOptions(ctx);
 
-  app.post("/api/auth/login", async (request, reply) => {
+  const loginChecks = async (request: FastifyRequest) => {
+    assertFromThisSite(ctx, request);
+    assertJsonBody(request);
+  };
+  app.post("/api/auth/login", { onRequest: loginChecks }, async (request, reply) => {
     const body = LoginBody.parse(request.body);
-    const session = await signIn(ctx, body.username, body.password, request.ip);
-    reply.setCookie(SESSION_COOKIE, session.cookie, { ...cookieOptions, expires: session.expiresAt });
+    const session = await signIn(ctx, body.username, body.password, request.ip, request.cookies[DEVICE_COOKIE]);
+    setSignInCookies(ctx, reply, session);
     return { user: apiUser(session.user), csrfToken: session.csrfToken };
   });
 

@@ -3,8 +3,9 @@
  *
  * Sign-in and sign-up are declared `anonymousWithoutCsrf`: a post without the current session's CSRF
  * token (a stale tab, a cookie from an earlier visit) signs in afresh instead of failing with 403. Login
- * CSRF (an attacker's page signing the victim into the attacker's account) is refused by the Origin
- * check; the new session cookie is SameSite=Lax and httpOnly. Sign-out needs the session's CSRF token.
+ * CSRF (an attacker's page signing the victim into the attacker's account) is refused by the same-site
+ * check (`assertFromThisSite`); the new session cookie is SameSite=Lax and httpOnly. Sign-out needs the
+ * session's CSRF token.
  *
  * Sign-up (only with `allowSignup`) reports a taken or reserved name, since a name is public anyway,
  * and an email in use with a neutral message: with no mail delivery that much is unavoidable.
@@ -12,6 +13,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { joinPage, loginPage } from "../../../web/pages/auth-pages.ts";
 import { SESSION_COOKIE } from "../../auth/authenticate.ts";
+import { DEVICE_COOKIE } from "../../auth/device-cookie.ts";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "../../auth/passwords.ts";
 import { signIn, signOut } from "../../auth/sign-in.ts";
 import type { Context } from "../../context.ts";
@@ -21,7 +23,7 @@ import { HubError } from "../../errors.ts";
 import { findNamespace } from "../../store/orgs.ts";
 import { createUser } from "../../store/users.ts";
 import {
-  assertSameOrigin,
+  assertFromThisSite,
   field,
   formOf,
   RESERVED_NAMES,
@@ -30,7 +32,7 @@ import {
   sendPage,
   viewerOf,
 } from "../web-support.ts";
-import { sessionCookieOptions } from "./auth.ts";
+import { sessionCookieOptions, setSignInCookies } from "./auth.ts";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -38,11 +40,11 @@ export function registerWebAuthRoutes(app: FastifyInstance, ctx: Context): void 
   const cookieOptions = sessionCookieOptions(ctx);
 
   async function startSession(request: FastifyRequest, reply: FastifyReply, login: string, password: string) {
-    const session = await signIn(ctx, login, password, request.ip);
+    const session = await signIn(ctx, login, password, request.ip, request.cookies[DEVICE_COOKIE]);
     // Replacing the cookie ends the old session for this browser; drop its row too.
     const old = request.cookies[SESSION_COOKIE];
     if (old) await signOut(ctx, hashSecret(ctx.secrets.tokenKey, old));
-    reply.setCookie(SESSION_COOKIE, session.cookie, { ...cookieOptions, expires: session.expiresAt });
+    setSignInCookies(ctx, reply, session);
   }
 
   app.get("/login", async (request, reply) => {
@@ -54,7 +56,7 @@ export function registerWebAuthRoutes(app: FastifyInstance, ctx: Context): void 
   });
 
   app.post("/login", { config: { anonymousWithoutCsrf: true } }, async (request, reply) => {
-    assertSameOrigin(ctx, request);
+    assertFromThisSite(ctx, request);
     const form = formOf(request);
     const username = field(form, "username", 320).trim();
     const password = field(form, "password", 1024);
@@ -93,7 +95,7 @@ export function registerWebAuthRoutes(app: FastifyInstance, ctx: Context): void 
 
   app.post("/join", { config: { anonymousWithoutCsrf: true } }, async (request, reply) => {
     if (!ctx.config.allowSignup) return reply.callNotFound();
-    assertSameOrigin(ctx, request);
+    assertFromThisSite(ctx, request);
     const form = formOf(request);
     const username = field(form, "username", 200).trim();
     const fullname = field(form, "fullname", 200).trim();

@@ -130,6 +130,39 @@ describe.each(testDialects())("web pages on %s", (dialect) => {
     expect(same.statusCode).toBe(303);
   });
 
+  it("refuses a cross-site sign-in or sign-up, with or without an Origin, and creates nothing", async () => {
+    const { app } = await setup({ allowSignup: true });
+    const forms = {
+      "/login": { username: "alice", password: TEST_PASSWORD },
+      "/join": { username: "mallory", email: "mallory@example.test", password: "long enough pw" },
+    };
+    for (const [url, fields] of Object.entries(forms)) {
+      for (const headers of [
+        { "sec-fetch-site": "cross-site" },
+        { "sec-fetch-site": "same-site" },
+        { "sec-fetch-site": "cross-site", origin: "http://hub.test" },
+      ]) {
+        const response = await app.inject({
+          method: "POST",
+          url,
+          headers: { ...FORM, ...headers },
+          payload: new URLSearchParams(fields).toString(),
+        });
+        expect(response.statusCode, `${url} ${JSON.stringify(headers)}`).toBe(403);
+        expect(response.cookies).toEqual([]);
+      }
+    }
+    expect((await app.inject({ url: "/mallory" })).statusCode).toBe(404);
+    const same = await app.inject({
+      method: "POST",
+      url: "/join",
+      headers: { ...FORM, "sec-fetch-site": "same-origin", origin: "http://hub.test" },
+      payload: new URLSearchParams(forms["/join"]).toString(),
+    });
+    expect(same.statusCode).toBe(303);
+    expect((await app.inject({ url: "/mallory" })).statusCode).toBe(200);
+  });
+
   it("refuses every state-changing form without the CSRF token", async () => {
     const { app, alice } = await setup();
     await seedOrg(ctx, "acme", alice);
