@@ -1,43 +1,164 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeRawTree } from "../../test/helpers/raw-tree.ts";
 import { defaultGitattributes } from "../domain/gitattributes.ts";
+import { gitOrThrow, runGit } from "./git-command.ts";
 import { GitIgnore, globToRegExp, LfsAttributes, lfsAttributeLine, looksBinary, pathProblem } from "./path-rules.ts";
 
+const REFUSED: ReadonlyArray<readonly [string, string]> = [
+  // Berth's own rules
+  ["", "Path is empty"],
+  ["..\\ddd", "Path contains a backslash"],
+  ["a\\b", "Path contains a backslash"],
+  ["/abs", "Path is absolute"],
+  ["a//b", "Path has an empty segment"],
+  ["a/", "Path has an empty segment"],
+  ["a\0b", "Path contains a control character"],
+  ["a\nb", "Path contains a control character"],
+  ["\ud800x", "Path is not valid Unicode"],
+  [`${"x".repeat(256)}/a`, "Path has a segment longer than 255 bytes"],
+  [`${"a/".repeat(2048)}b`, "Path is longer than 4096 bytes"],
+  // git's verify_path
+  ["../x", 'Path has a ".." segment'],
+  ["a/../b", 'Path has a ".." segment'],
+  ["a/..", 'Path has a ".." segment'],
+  ["./a", 'Path has a "." segment'],
+  [".git", "Path has a .git component"],
+  [".git/config", "Path has a .git component"],
+  ["sub/.git/hooks/x", "Path has a .git component"],
+  [".GIT/config", "Path has a .git component"],
+  [".gIt/x", "Path has a .git component"],
+  // NTFS: trailing dots and spaces, short names, alternate data streams
+  [".git.", "Path has a component that Windows reads as .git"],
+  [".git..", "Path has a component that Windows reads as .git"],
+  [".gIt ", "Path has a component that Windows reads as .git"],
+  [".git . /config", "Path has a component that Windows reads as .git"],
+  ["git~1", "Path has a component that Windows reads as .git"],
+  ["GIT~1/config", "Path has a component that Windows reads as .git"],
+  ["sub/git~1./hooks/x", "Path has a component that Windows reads as .git"],
+  [".git~1/x", "Path has a component that Windows reads as .git"],
+  [".GIT~1", "Path has a component that Windows reads as .git"],
+  [".git::$INDEX_ALLOCATION/config", "Path has a component that Windows reads as .git"],
+  [".git:stream", "Path has a component that Windows reads as .git"],
+  ["git~1::$INDEX_ALLOCATION", "Path has a component that Windows reads as .git"],
+  // HFS+: ignorable code points, any ASCII case
+  [".g\u200cit/config", "Path has a component that macOS reads as .git"],
+  ["\u200d.git", "Path has a component that macOS reads as .git"],
+  [".\u200eg\u200fi\u202at\u202b", "Path has a component that macOS reads as .git"],
+  [".g\u202ci\u202dt\u202e/x", "Path has a component that macOS reads as .git"],
+  [".\u206ag\u206bi\u206ct\u206d\u206e\u206f", "Path has a component that macOS reads as .git"],
+  [".GI\ufeffT", "Path has a component that macOS reads as .git"],
+];
+
+const ACCEPTED: readonly string[] = [
+  "README.md",
+  ".gitattributes",
+  ".gitignore",
+  ".gitkeep",
+  ".gitmodules",
+  ".github/workflows/x.yml",
+  "a/b/c.bin",
+  "dir with space/file name.txt",
+  "ünïcødé/日本.txt",
+  "modèle/权重.bin",
+  "..foo",
+  "a..b",
+  ".github/x",
+  "#hash",
+  "git~2",
+  "git~10",
+  ".git~2",
+  "foo.git",
+  "git",
+  ".git-blame-ignore-revs",
+  ".gitx",
+  "x.git.",
+  ".g\u200cit.",
+  // Not ASCII: git compares these names byte for byte past the ignored code points.
+  ".g\u0130t",
+  ".gıt",
+  // Dotted variants of .gitmodules are only refused for symlinks.
+  "gitmod~1",
+  ".gitmodules.",
+];
+
+const REFUSED_SYMLINKS: readonly string[] = [
+  ".gitmodules",
+  "sub/.gitmodules",
+  ".GITMODULES",
+  ".gitmodules.",
+  ".gitmodules ",
+  ".gitmodules::$DATA",
+  "gitmod~1",
+  "GITMOD~4",
+  "gi7eba~1",
+  "gi7eb~12",
+  "GI7EBA~9",
+  "gi~12345",
+  ".gitmod\u200cules",
+];
+
+const ACCEPTED_SYMLINKS: readonly string[] = [
+  ".gitattributes",
+  "gitmod~5",
+  "gi7eba~0",
+  "gi7ebb~1",
+  "gi7eba~1x",
+  "gi7eba1~1",
+  ".gitmodulesx",
+  "link",
+  ".gitmodules/x",
+];
+
 describe("pathProblem", () => {
-  it.each([
-    "",
-    "..\\ddd",
-    "a\\b",
-    "../x",
-    "a/../b",
-    "a/..",
-    "./a",
-    "/abs",
-    ".git/config",
-    "sub/.git/hooks/x",
-    ".GIT/config",
-    "a//b",
-    "a/",
-    "a\0b",
-    "a\nb",
-    "\ud800x",
-    `${"x".repeat(256)}/a`,
-  ])("refuses %j", (path) => {
-    expect(pathProblem(path)).toBeDefined();
+  it.each(REFUSED)("refuses %j: %s", (path, reason) => {
+    expect(pathProblem(path)).toBe(reason);
   });
 
-  it.each([
-    "README.md",
-    ".gitattributes",
-    ".gitignore",
-    "a/b/c.bin",
-    "dir with space/file name.txt",
-    "ünïcødé/日本.txt",
-    "..foo",
-    "a..b",
-    ".github/x",
-    "#hash",
-  ])("accepts %j", (path) => {
+  it.each(ACCEPTED)("accepts %j", (path) => {
     expect(pathProblem(path)).toBeUndefined();
+  });
+
+  it.each(REFUSED_SYMLINKS)("refuses the symlink %j", (path) => {
+    expect(pathProblem(path, { symlink: true })).toBe("Path is a symbolic link named .gitmodules");
+  });
+
+  it.each(ACCEPTED_SYMLINKS)("accepts the symlink %j", (path) => {
+    expect(pathProblem(path, { symlink: true })).toBeUndefined();
+  });
+
+  it("refuses exactly the names git's fsck calls `.`, `..`, .git or a .gitmodules symlink, and .git~1 besides", async () => {
+    // Single names only, and none that Berth's own rules refuse (backslash, control characters).
+    const names = [
+      ...new Set([...REFUSED.map(([path]) => path), ...ACCEPTED, ...REFUSED_SYMLINKS, ...ACCEPTED_SYMLINKS]),
+    ].filter((name) => name !== "" && name.length < 100 && !/[/\\]|\p{Cc}|\p{Cs}/u.test(name));
+    const dir = mkdtempSync(path.join(tmpdir(), "berth-path-rules-"));
+    try {
+      await gitOrThrow(["init", "--quiet", "--bare", dir]);
+      const blob = (await gitOrThrow(["hash-object", "-w", "--stdin"], { cwd: dir, input: "x" })).toString().trim();
+      const cases = [];
+      for (const name of names) {
+        for (const mode of ["100644", "120000"]) {
+          cases.push({ name, mode, tree: await writeRawTree(dir, [{ mode, name, oid: blob }]) });
+        }
+      }
+      const fsck = await runGit(["fsck", "--strict", "--no-dangling"], { cwd: dir });
+      const report = fsck.stdout.toString("utf8") + fsck.stderr;
+      const flagged = new Set(
+        [...report.matchAll(/in tree ([0-9a-f]{40}): (?:hasDot|hasDotdot|hasDotgit|gitmodulesSymlink):/g)].map(
+          (m) => m[1],
+        ),
+      );
+      expect(flagged.size).toBeGreaterThan(10);
+      const disagreements = cases
+        .filter((c) => flagged.has(c.tree) !== (pathProblem(c.name, { symlink: c.mode === "120000" }) !== undefined))
+        .map((c) => `${c.mode} ${c.name}`);
+      expect(disagreements.sort()).toEqual(["100644 .GIT~1", "120000 .GIT~1"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -11,8 +11,17 @@
 const MAX_PATH_BYTES = 4096;
 const MAX_SEGMENT_BYTES = 255;
 
-/** Why a path may not be written, or undefined when it may. */
-export function pathProblem(path: string): string | undefined {
+/**
+ * Why a path may not be written, or undefined when it may. The one set of rules for every way in: the
+ * commit API, preupload, the files of a new repo, and every path a git push introduces (the pre-receive
+ * hook), so a push cannot store what the API refuses. They are Berth's own (nothing a tree, a URL or a
+ * checkout on any platform could mangle), then git's: `verify_path` of read-cache.c (no `.`, `..` or
+ * `.git` component, `.git` in any case), and the aliases of `.git` that NTFS and HFS+ resolve, from git's
+ * `is_ntfs_dotgit` and `is_hfs_dotgit`, so a clone on Windows or macOS never writes into its own `.git`.
+ * `symlink`: the path is a symbolic link, which must not be a `.gitmodules` under any alias (git would
+ * read submodule settings through it).
+ */
+export function pathProblem(path: string, options: { symlink?: boolean } = {}): string | undefined {
   if (path.length === 0) return "Path is empty";
   if (Buffer.byteLength(path, "utf8") > MAX_PATH_BYTES) return `Path is longer than ${MAX_PATH_BYTES} bytes`;
   // NUL and other control characters cannot be stored faithfully in a tree or quoted in git's streams.
@@ -23,14 +32,72 @@ export function pathProblem(path: string): string | undefined {
   if (path.includes("\\")) return "Path contains a backslash";
   if (path.startsWith("/")) return "Path is absolute";
   if (/\p{Cs}/u.test(path)) return "Path is not valid Unicode";
-  for (const segment of path.split("/")) {
+  const segments = path.split("/");
+  for (const segment of segments) {
     if (segment === "") return "Path has an empty segment";
     if (segment === "." || segment === "..") return `Path has a "${segment}" segment`;
     // Case-insensitively: on a case-insensitive checkout `.GIT` is the repository directory.
-    if (segment.toLowerCase() === ".git") return "Path has a .git component";
+    if (asciiLowerCase(segment) === ".git") return "Path has a .git component";
+    if (isNtfsDotGit(segment)) return "Path has a component that Windows reads as .git";
+    if (isHfsDot(segment, "git")) return "Path has a component that macOS reads as .git";
     if (Buffer.byteLength(segment, "utf8") > MAX_SEGMENT_BYTES) return "Path has a segment longer than 255 bytes";
   }
+  const last = segments[segments.length - 1] as string;
+  if (options.symlink && (isNtfsDotGitmodules(last) || isHfsDot(last, "gitmodules"))) {
+    return "Path is a symbolic link named .gitmodules";
+  }
   return undefined;
+}
+
+/** git lowercases only ASCII when it compares these names; so must we, or `İ` would pass for `i`. */
+function asciiLowerCase(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/**
+ * NTFS drops trailing dots and spaces, opens an alternate data stream after `:`, and gives `.git` the
+ * short name `GIT~1`: git's `is_ntfs_dotgit`. `.git~1` too, which git allows but nothing needs. Without
+ * the `u` flag, `i` never matches a non-ASCII letter to an ASCII one.
+ */
+const NTFS_DOTGIT = /^(?:\.git|git~1|\.git~1)[. ]*(?::|$)/i;
+
+function isNtfsDotGit(segment: string): boolean {
+  return NTFS_DOTGIT.test(segment);
+}
+
+/** git's `is_ntfs_dotgitmodules`: the long name, the short `gitmod~1`…`~4`, and the hashed short name. */
+function isNtfsDotGitmodules(segment: string): boolean {
+  return /^(?:\.gitmodules|gitmod~[1-4])[. ]*(?::|$)/i.test(segment) || isNtfsHashedShortName(segment, "gi7eba");
+}
+
+/**
+ * The fall-back 8.3 name NTFS makes when `~1`…`~4` are taken: up to six characters of a hash-derived
+ * prefix, `~`, a number, eight characters in all (git's `is_ntfs_dot_generic`, ported as is).
+ */
+function isNtfsHashedShortName(name: string, prefix: string): boolean {
+  let i = 0;
+  let sawTilde = false;
+  for (; i < 8; i++) {
+    const c = name[i];
+    if (c === undefined) return false;
+    if (sawTilde) {
+      if (c < "0" || c > "9") return false;
+    } else if (c === "~") {
+      i++;
+      const digit = name[i];
+      if (digit === undefined || digit < "1" || digit > "9") return false;
+      sawTilde = true;
+    } else if (i >= 6 || c.charCodeAt(0) > 0x7f || asciiLowerCase(c) !== prefix[i]) return false;
+  }
+  return /^[. ]*(?::|$)/.test(name.slice(i));
+}
+
+/** Code points HFS+ ignores in names, so `.g\u200cit` is `.git` there (git's `next_hfs_char`). */
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/** git's `is_hfs_dot_generic`: `.` + `needle` once the ignored code points are gone, ASCII case ignored. */
+function isHfsDot(segment: string, needle: string): boolean {
+  return asciiLowerCase(segment.replace(HFS_IGNORED, "")) === `.${needle}`;
 }
 
 /** A folder path as clients send it (`old/` from Python), without its trailing slashes. */

@@ -24,6 +24,11 @@ export interface SmartHttpRequest {
   readonly contentLength?: string | undefined;
   /** The `Git-Protocol` header, e.g. `version=2`. */
   readonly gitProtocol?: string | undefined;
+  /**
+   * For receive-pack: the directory with Berth's pre-receive hook (receive-hooks.ts). Required there, so
+   * no push can reach a repository unchecked; unused by upload-pack, which runs no hook.
+   */
+  readonly hooksDir?: string | undefined;
   /** Who is pushing; recorded by git, required by http-backend for receive-pack. */
   readonly remoteUser?: string | undefined;
   readonly remoteAddr?: string | undefined;
@@ -61,9 +66,10 @@ export async function runSmartHttp(request: SmartHttpRequest, logger: Logger): P
     ...(request.gitProtocol && GIT_PROTOCOL.test(request.gitProtocol) ? { GIT_PROTOCOL: request.gitProtocol } : {}),
     ...(request.remoteUser ? { REMOTE_USER: request.remoteUser } : {}),
   };
-  // The caller authorized the push; the flag spares every repo from needing `http.receivepack` set.
   const args =
-    request.service === "git-receive-pack" ? ["-c", "http.receivepack=true", "http-backend"] : ["http-backend"];
+    request.service === "git-receive-pack"
+      ? [...receivePackConfig(request.hooksDir), "http-backend"]
+      : ["http-backend"];
   const child = spawn("git", args, { env, stdio: ["pipe", "pipe", "pipe"] });
 
   let stderr = "";
@@ -102,6 +108,18 @@ export async function runSmartHttp(request: SmartHttpRequest, logger: Logger): P
     await exited;
     throw new Error(`git http-backend: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ""}`);
   }
+}
+
+/**
+ * `-c` settings reach the receive-pack that http-backend starts through GIT_CONFIG_PARAMETERS, and beat
+ * anything in the repository's own config. The caller authorized the push, so `http.receivepack` spares
+ * every repo from needing it set; `core.hooksPath` runs Berth's pre-receive check instead of any hook in
+ * the repo; `receive.fsckObjects` has git refuse malformed objects before the hook even runs (duplicate
+ * or unsorted tree entries, `/` in a name, `.git` under any alias, a symlinked `.gitmodules`).
+ */
+function receivePackConfig(hooksDir: string | undefined): string[] {
+  if (!hooksDir || !path.isAbsolute(hooksDir)) throw new Error("receive-pack needs the absolute hooks directory");
+  return ["-c", "http.receivepack=true", "-c", `core.hooksPath=${hooksDir}`, "-c", "receive.fsckObjects=true"];
 }
 
 /** Reads the CGI header block and leaves the stream positioned at the body. */

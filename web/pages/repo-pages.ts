@@ -1,5 +1,6 @@
 import type { AccessRequest, AccessStatus, Repo } from "../../src/domain/entities.ts";
 import { fullName, repoUrlPath } from "../../src/domain/repo-id.ts";
+import { pathProblem } from "../../src/git/path-rules.ts";
 import type { TreeEntry } from "../../src/git/tree-reader.ts";
 import { formatBytes, formatDate } from "../format.ts";
 import { html, type SafeHtml } from "../html.ts";
@@ -63,7 +64,9 @@ export function repoPage(
 ): string {
   const { repo, abilities } = data;
   const base = repoUrlPath(repo);
-  const linkable = (path: string) => abilities.content || path === "README.md";
+  // A path from before the path rules (`..`, `.git~1/x`) is listed but never linked: as a URL it could
+  // resolve outside the repo, and downloads refuse most of them anyway.
+  const linkable = (path: string) => (abilities.content || path === "README.md") && pathProblem(path) === undefined;
   const files = data.files?.filter((entry) => entry.type === "file") ?? [];
   return layout({
     title: fullName(repo),

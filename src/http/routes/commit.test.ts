@@ -102,9 +102,24 @@ describe.each(testDialects())("POST …/commit/{rev} on %s", (dialect) => {
     expect(stale.json().error).toBe("A commit has happened since. Please refresh and try again.");
   });
 
-  it.each(["..\\ddd", "../x", "/abs", ".git/config"])("refuses the path %j with 422", async (bad) => {
-    const response = await post(aliceWrite, ndjson(header(), fileLine(bad, "x")));
+  it.each([
+    "..\\ddd",
+    "../x",
+    "/abs",
+    ".git/config",
+    ".git.",
+    ".gIt ",
+    ".git~1/x",
+    "GIT~1/config",
+    ".git::$INDEX_ALLOCATION/config",
+    ".g\u200cit/config",
+    "sub/.GIT/hooks/post-checkout",
+  ])("refuses the path %j with 422 and writes nothing", async (bad) => {
+    const before = await git("for-each-ref");
+    const response = await post(aliceWrite, ndjson(header(), fileLine("ok.txt", "fine"), fileLine(bad, "x")));
     expect(response.statusCode).toBe(422);
+    expect(response.json().error).toMatch(/^Invalid path ".*": Path (has|contains|is) /);
+    expect(await git("for-each-ref")).toBe(before);
   });
 
   it("refuses bad bodies with 400 and a missing branch with 404 RevisionNotFound", async () => {

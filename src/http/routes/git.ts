@@ -4,6 +4,9 @@
  * and `repo.content`, all asked of the authorization engine before git sees a byte. Permission is per repo, so a push is
  * refused as a whole or handed to git as a whole.
  *
+ * A push is checked by git before any ref moves: Berth's pre-receive hook refuses every path the commit
+ * API would refuse (pushed-paths.ts), and `receive.fsckObjects` refuses malformed objects (smart-http.ts).
+ *
  * Registered in its own encapsulated plugin: its content-type parser hands the raw request stream through
  * with no body limit (packs can be gigabytes), and its 401s carry `WWW-Authenticate`, without changing
  * anything for the rest of the app.
@@ -16,6 +19,7 @@ import { requireRepo } from "../../auth/repo-access.ts";
 import type { Context } from "../../context.ts";
 import type { RepoType } from "../../domain/repo-id.ts";
 import { HubError } from "../../errors.ts";
+import { receiveHooksDir } from "../../git/receive-hooks.ts";
 import { type GitService, runSmartHttp } from "../../git/smart-http.ts";
 import { touchRepo } from "../../store/repos.ts";
 import { registerBasicChallenge } from "../basic-challenge.ts";
@@ -123,6 +127,8 @@ async function serveGit(
         contentType: header("content-type"),
         contentLength,
         gitProtocol: header("git-protocol"),
+        // Only receive-pack gets the hook: fetch and clone stay exactly as fast as before.
+        hooksDir: push ? await receiveHooksDir(ctx.config.dataDir) : undefined,
         remoteUser: principal.type === "anonymous" ? undefined : principal.user.name,
         remoteAddr: request.ip,
         body,

@@ -141,9 +141,24 @@ describe.each(testDialects())("POST …/preupload/{rev} on %s", (dialect) => {
     expect(byPath.dir).not.toHaveProperty("oid");
   });
 
-  it.each(["..\\ddd", "../x", "/abs", ".git/config"])("refuses the path %j with 422", async (bad) => {
-    const response = await preupload({ files: [{ path: bad, size: 1, sample: "" }] });
+  it.each([
+    "..\\ddd",
+    "../x",
+    "/abs",
+    ".git/config",
+    ".git.",
+    ".gIt ",
+    ".git~1/x",
+    "GIT~1/config",
+    ".g\u200cit/config",
+  ])("refuses the path %j with 422", async (bad) => {
+    const files = [
+      { path: "ok.txt", size: 1, sample: "" },
+      { path: bad, size: 1, sample: "" },
+    ];
+    const response = await preupload({ files });
     expect(response.statusCode).toBe(422);
+    expect(response.json().error).toMatch(/^Invalid path ".*": Path (has|contains|is) /);
   });
 
   it("checks access: read token 403, fine-grained without repo.write 403 naming it, create_pr with read access", async () => {

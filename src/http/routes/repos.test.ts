@@ -91,10 +91,18 @@ describe.each(testDialects())("repository lifecycle routes on %s", (dialect) => 
         [file("../x")],
         [file("/abs")],
         [file(".git/config")],
+        [file("ok"), file(".git.")],
+        [file(".gIt ")],
+        [file(".git~1/x")],
+        [file("GIT~1/config")],
+        [file(".g\u200cit/config")],
+        [file(".GIT/config")],
+        [file("a\\b")],
         [file("a", "!!")],
         [file("a"), file("a")],
       ]) {
-        expect((await create(aliceToken, { name: "bad", files })).statusCode).toBe(400);
+        const response = await create(aliceToken, { name: "bad", files });
+        expect(response.statusCode, files[files.length - 1]?.path).toBe(400);
       }
       expect((await create(aliceToken, { name: "bad", license: "mit\nevil: yes" })).statusCode).toBe(400);
       expect(await findRepo(ctx.db, "model", "alice", "bad")).toBeUndefined();

@@ -12,6 +12,7 @@ import { defaultGitattributes } from "../../domain/gitattributes.ts";
 import { isValidName, nameKey, nameProblem } from "../../domain/names.ts";
 import { fullName, REPO_TYPES, type RepoType, repoUrlPath } from "../../domain/repo-id.ts";
 import { HubError } from "../../errors.ts";
+import { pathProblem } from "../../git/path-rules.ts";
 import { createRepo, deleteRepo, moveRepo } from "../../git/repo-lifecycle.ts";
 import type { InitialFile } from "../../git/repo-storage.ts";
 import { findRepo, repoExists, updateRepoSettings } from "../../store/repos.ts";
@@ -24,7 +25,13 @@ const Visibility = z.enum(["public", "private", "protected"]);
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const InitialFileInput = z.object({
-  path: z.string().min(1).max(1000).refine(isSafePath, "a relative path without empty, '.', '..' or '.git' segments"),
+  path: z
+    .string()
+    .max(1000)
+    .superRefine((path, check) => {
+      const problem = pathProblem(path);
+      if (problem) check.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
   content: z.string().refine((value) => value.length % 4 === 0 && BASE64.test(value), "base64 content"),
   encoding: z.literal("base64").optional(),
 });
@@ -187,12 +194,4 @@ function initialFiles(
     out.push({ path: "README.md", content: Buffer.from(`---\nlicense: ${license}\n---\n`) });
   }
   return out;
-}
-
-function isSafePath(path: string): boolean {
-  // Control characters would corrupt the fast-import stream; the segments would escape or confuse git.
-  for (const char of path) if (char < " " || char === "\x7f" || char === "\\") return false;
-  return path
-    .split("/")
-    .every((segment) => segment !== "" && segment !== "." && segment !== ".." && segment !== ".git");
 }

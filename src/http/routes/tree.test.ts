@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialects } from "../../../test/helpers/databases.ts";
+import { legacyEntries, writeLegacyCommit } from "../../../test/helpers/raw-tree.ts";
 import { blobSha, commitFiles, lfsPointer } from "../../../test/helpers/repo-content.ts";
 import { bearer, seedRepo, seedToken, seedUser } from "../../../test/helpers/seed.ts";
 import { makeTestContext, TEST_PUBLIC_URL, type TestContext } from "../../../test/helpers/test-context.ts";
@@ -151,6 +152,29 @@ describe.each(testDialects())("tree and paths-info on %s", (dialect) => {
     ]);
     const bad = await app.inject({ method: "POST", url: "/api/models/alice/repo/paths-info/main", payload: {} });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it("answers for paths from before the path rules without a 500, and never serves them as `..`", async () => {
+    const dir = ctx.storage.pathOf(repo.type, repo.id);
+    const blob = blobSha("hello world!");
+    await writeLegacyCommit(dir, await legacyEntries(dir, blob));
+    const all = await app.inject({ url: "/api/models/alice/repo/tree/main?recursive=1" });
+    expect(all.statusCode).toBe(200);
+    expect(all.json().map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(["..", "../x", "../../../tmp/x", ".git~1/x", "a\\b"]),
+    );
+    expect((await app.inject({ url: "/api/models/alice/repo/tree/main/.git~1" })).statusCode).toBe(200);
+    for (const url of ["/api/models/alice/repo/tree/main/..%2Fx", "/alice/repo/resolve/main/..%2F..%2F..%2Ftmp%2Fx"]) {
+      expect((await app.inject({ url })).statusCode, url).toBe(400);
+    }
+    const info = await app.inject({
+      method: "POST",
+      url: "/api/models/alice/repo/paths-info/main",
+      payload: { paths: ["../x", "../../../tmp/x", ".git~1/x", "README.md"] },
+    });
+    expect(info.statusCode).toBe(200);
+    expect(info.json().map((e: { path: string }) => e.path)).toEqual([".git~1/x", "README.md"]);
+    expect((await app.inject({ url: "/api/models/alice/repo" })).statusCode).toBe(200);
   });
 
   it("lists a gated repo for anyone, hides a private one", async () => {

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { testDialects } from "../../../test/helpers/databases.ts";
+import { legacyEntries, writeLegacyCommit } from "../../../test/helpers/raw-tree.ts";
 import { bearer, seedOrg, seedRepo, seedToken, seedUser, TEST_PASSWORD } from "../../../test/helpers/seed.ts";
 import { makeTestContext, type TestContext } from "../../../test/helpers/test-context.ts";
 import { createToken } from "../../auth/token-service.ts";
 import type { ConfigOverrides } from "../../config.ts";
+import { gitOrThrow } from "../../git/git-command.ts";
 import { insertUsage } from "../../store/inference.ts";
 import { createOrg, setMember } from "../../store/orgs.ts";
 import { createUser } from "../../store/users.ts";
@@ -314,6 +316,19 @@ describe.each(testDialects())("web pages on %s", (dialect) => {
     expect((await app.inject({ url: "/alice/secret", cookies: { berth_session: owner.cookie } })).statusCode).toBe(200);
     // API paths under a reserved first segment are not repo pages.
     expect((await app.inject({ url: "/api/nothing" })).headers["content-type"]).toContain("application/json");
+  });
+
+  it("lists paths from before the path rules without a link that leaves the repo", async () => {
+    const { app, alice } = await setup();
+    const repo = await seedRepo(ctx, alice, "alice/legacy");
+    const dir = ctx.storage.pathOf(repo.type, repo.id);
+    const blob = (await gitOrThrow(["hash-object", "-w", "--stdin"], { cwd: dir, input: "x\n" })).toString().trim();
+    await writeLegacyCommit(dir, await legacyEntries(dir, blob));
+    const page = await app.inject({ url: "/alice/legacy" });
+    expect(page.statusCode).toBe(200);
+    for (const name of ["../x", "../../../tmp/x", ".git~1/x", "a\\b"]) expect(page.body).toContain(`<td>${name}`);
+    const links = [...page.body.matchAll(/href="([^"]*\/resolve\/[^"]*)"/g)].map((m) => m[1] as string);
+    expect(links).toEqual(["/alice/legacy/resolve/main/README.md"]);
   });
 
   it("escapes a full name holding markup on the org page", async () => {
