@@ -5,7 +5,7 @@ import { type Config, loadSecrets, type Secrets } from "./config.ts";
 import { FileLfsStorage, type LfsStorage } from "./git/lfs-store.ts";
 import { RepoStorage } from "./git/repo-storage.ts";
 import { TreeReader } from "./git/tree-reader.ts";
-import { redactTokens } from "./log-redaction.ts";
+import { redactFields, redactTokens } from "./log-redaction.ts";
 import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
 
 /** Everything a request handler, git handler or CLI command needs, wired by hand. */
@@ -49,10 +49,15 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     overrides.logger ??
     pino({
       level: config.logLevel,
-      // Credentials never reach a log line: headers are redacted by path, token-shaped strings in messages
-      // and in logged errors (a git or database message may quote a URL or a value) are masked.
+      // Credentials never reach a log line: headers are redacted by path, token-shaped strings (plain or
+      // percent-encoded) in messages, in the string fields of a call, in a logged request's URL and in
+      // logged errors (a git or database message may quote a URL or a value) are masked.
       serializers: {
         err: (error: Error) => JSON.parse(redactTokens(JSON.stringify(pino.stdSerializers.err(error)))),
+        req: (req: Parameters<typeof pino.stdSerializers.req>[0]) => {
+          const serialized = pino.stdSerializers.req(req);
+          return { ...serialized, url: redactTokens(String(serialized.url ?? "")) };
+        },
       },
       redact: {
         paths: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
@@ -62,7 +67,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         logMethod(args, method) {
           method.apply(
             this,
-            args.map((arg) => (typeof arg === "string" ? redactTokens(arg) : arg)) as Parameters<typeof method>,
+            args.map((arg) =>
+              typeof arg === "string"
+                ? redactTokens(arg)
+                : arg !== null && typeof arg === "object" && !(arg instanceof Error)
+                  ? redactFields(arg)
+                  : arg,
+            ) as Parameters<typeof method>,
           );
         },
       },
