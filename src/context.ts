@@ -2,6 +2,7 @@ import path from "node:path";
 import pino, { type Logger } from "pino";
 import { TokenUseRecorder } from "./auth/token-use-recorder.ts";
 import { type Config, loadSecrets, type Secrets } from "./config.ts";
+import { makePrivateDir } from "./data-dir.ts";
 import { FileLfsStorage, type LfsStorage } from "./git/lfs-store.ts";
 import { RepoStorage } from "./git/repo-storage.ts";
 import { TreeReader } from "./git/tree-reader.ts";
@@ -37,6 +38,8 @@ export interface ContextOverrides {
 }
 
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
+  // Before anything is written into it: the token key, the database, the repositories.
+  const looserMode = makePrivateDir(config.dataDir);
   const secrets = overrides.secrets ?? loadSecrets(config);
   const { db, dialect, close } = await openDatabase({
     url: config.databaseUrl,
@@ -78,6 +81,12 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         },
       },
     });
+  if (looserMode !== undefined) {
+    logger.warn(
+      { dataDir: config.dataDir, mode: looserMode.toString(8) },
+      "The data directory was open to other users of this machine; it is now 0700 (owner only)",
+    );
+  }
   const tokenUses = new TokenUseRecorder(db, logger);
   return {
     config,
