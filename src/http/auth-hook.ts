@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { authenticate, isCsrfTokenValid, SESSION_COOKIE } from "../auth/authenticate.ts";
-import { invalidCredentials } from "../auth/denial-error.ts";
+import { expiredToken, invalidCredentials } from "../auth/denial-error.ts";
 import { ANONYMOUS, type Principal } from "../auth/principal.ts";
 import type { Context } from "../context.ts";
 import { HubError } from "../errors.ts";
@@ -23,7 +23,7 @@ export const CSRF_HEADER = "x-csrf-token";
 
 /**
  * Authenticates every request before its handler. A credential that is present but bad is a 401, never
- * a silent fall-back to anonymous. A session cookie counts only with a valid CSRF token on state-changing
+ * a silent fall-back to anonymous; an expired token's 401 says when it expired. A session cookie counts only with a valid CSRF token on state-changing
  * methods (header `X-CSRF-Token`, or `csrf` in a form body for the web pages).
  */
 export function registerAuthHook(app: FastifyInstance, ctx: Context): void {
@@ -42,6 +42,8 @@ export function registerAuthHook(app: FastifyInstance, ctx: Context): void {
       ip: request.ip,
       userAgent: request.headers["user-agent"],
     });
+    // Every route (API, git over Basic, LFS, inference, pages) refuses here, so all give one answer.
+    if (principal?.type === "expired-token") throw expiredToken(principal.expiredAt, ctx.config.publicUrl);
     if (principal === null) {
       // A stale session cookie is not an Authorization header: treat it as signed out.
       if (request.headers.authorization !== undefined) throw invalidCredentials();
