@@ -18,15 +18,19 @@ import { TOKEN_PATTERN } from "./domain/token-format.ts";
 
 const TOKEN_REDACTED = "hf_[redacted]";
 const REDACTED = "[redacted]";
-/** `//user:password@` and `//:password@` (git accepts a token as the password of an empty user). */
-const URL_CREDENTIALS = /\/\/[^/@\s"\\]*:[^/@\s"\\]+@/g;
+/**
+ * `//user:password@` and `//:password@` (git accepts a token as the password of an empty user). Neither
+ * part can cross a `/`, `@` or space, nor the user a `:`, so every scan stops at the next delimiter and
+ * a hostile line costs linear time.
+ */
+const URL_CREDENTIALS = /\/\/[^/@\s"\\:]*:[^/@\s"\\]+@/g;
 const LFS_SIGNATURE = /([?&;]sig=)[^&#\s"\\]+/g;
 const URL_RUN = /[A-Za-z0-9_.~+:@%-]+/g;
 const ESCAPE = /%([0-9A-Fa-f]{2})/g;
 const HAS_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const TOKEN = new RegExp(TOKEN_PATTERN.source);
-/** In a decoded run: `user:password@` with or without the `//` before it. */
-const DECODED_CREDENTIALS = /[^/@\s]*:[^/@\s]+@/;
+/** In a decoded run: `user:password@` with or without the `//` before it, starting at a delimiter. */
+const DECODED_CREDENTIALS = /(?:^|[/\s@])[^/@\s:]*:[^/@\s]+@/;
 const MAX_DECODES = 4;
 
 export function redactTokens(text: string): string {
