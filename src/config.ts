@@ -94,7 +94,7 @@ export function loadSecrets(config: Config, env: NodeJS.ProcessEnv = process.env
   }
   const file = path.join(config.dataDir, "secret.key");
   if (!existsSync(file)) {
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     try {
       writeFileSync(file, randomBytes(32).toString("hex"), { flag: "wx", mode: 0o600 });
     } catch (error) {

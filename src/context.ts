@@ -2,11 +2,12 @@ import path from "node:path";
 import pino, { type Logger } from "pino";
 import { TokenUseRecorder } from "./auth/token-use-recorder.ts";
 import { type Config, loadSecrets, type Secrets } from "./config.ts";
+import { makePrivateDir } from "./data-dir.ts";
 import { FileLfsStorage, type LfsStorage } from "./git/lfs-store.ts";
 import { ProcessSlots } from "./git/process-slots.ts";
 import { RepoStorage } from "./git/repo-storage.ts";
 import { TreeReader } from "./git/tree-reader.ts";
-import { redactTokens } from "./log-redaction.ts";
+import { redactFields, redactTokens } from "./log-redaction.ts";
 import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
 
 /** How long a request may wait for a git process before it is told to come back (503). */
@@ -45,6 +46,8 @@ export interface ContextOverrides {
 }
 
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<Context> {
+  // Before anything is written into it: the token key, the database, the repositories.
+  const looserMode = makePrivateDir(config.dataDir);
   const secrets = overrides.secrets ?? loadSecrets(config);
   const { db, dialect, close } = await openDatabase({
     url: config.databaseUrl,
@@ -57,10 +60,15 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     overrides.logger ??
     pino({
       level: config.logLevel,
-      // Credentials never reach a log line: headers are redacted by path, token-shaped strings in messages
-      // and in logged errors (a git or database message may quote a URL or a value) are masked.
+      // Credentials never reach a log line: headers are redacted by path, token-shaped strings (plain or
+      // percent-encoded) in messages, in the string fields of a call, in a logged request's URL and in
+      // logged errors (a git or database message may quote a URL or a value) are masked.
       serializers: {
         err: (error: Error) => JSON.parse(redactTokens(JSON.stringify(pino.stdSerializers.err(error)))),
+        req: (req: Parameters<typeof pino.stdSerializers.req>[0]) => {
+          const serialized = pino.stdSerializers.req(req);
+          return { ...serialized, url: redactTokens(String(serialized.url ?? "")) };
+        },
       },
       redact: {
         paths: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
@@ -70,11 +78,23 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         logMethod(args, method) {
           method.apply(
             this,
-            args.map((arg) => (typeof arg === "string" ? redactTokens(arg) : arg)) as Parameters<typeof method>,
+            args.map((arg) =>
+              typeof arg === "string"
+                ? redactTokens(arg)
+                : arg !== null && typeof arg === "object" && !(arg instanceof Error)
+                  ? redactFields(arg)
+                  : arg,
+            ) as Parameters<typeof method>,
           );
         },
       },
     });
+  if (looserMode !== undefined) {
+    logger.warn(
+      { dataDir: config.dataDir, mode: looserMode.toString(8) },
+      "The data directory was open to other users of this machine; it is now 0700 (owner only)",
+    );
+  }
   const tokenUses = new TokenUseRecorder(db, logger);
   return {
     config,

@@ -56,6 +56,12 @@ export interface HubErrorOptions {
   headers?: Record<string, string>;
   /** For RepoMoved: the old and new `ns/name`; the HTTP layer rewrites the request path with them. */
   moved?: { from: string; to: string };
+  /**
+   * What `X-Error-Message` says when it must differ from the body's `error`: a client that matches the
+   * header exactly (Python on `Invalid credentials in Authorization header`) keeps its behaviour, and the
+   * body tells the human more.
+   */
+  headerMessage?: string;
 }
 
 export class HubError extends Error {
@@ -63,6 +69,7 @@ export class HubError extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly moved: { from: string; to: string } | undefined;
+  readonly headerMessage: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: HubErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -71,6 +78,7 @@ export class HubError extends Error {
     this.status = options.status ?? statusByCode[code];
     this.headers = options.headers ?? {};
     this.moved = options.moved;
+    this.headerMessage = options.headerMessage;
   }
 
   /** The value of `X-Error-Code`, or undefined when the Hub would send none. */

@@ -1,4 +1,6 @@
 import { loadConfig } from "./config.ts";
+import { usePrivateUmask } from "./data-dir.ts";
 import { serve } from "./serve.ts";
 
+usePrivateUmask();
 await serve(loadConfig());

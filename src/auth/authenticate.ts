@@ -4,7 +4,9 @@
  * Token: `Authorization: Bearer hf_…`, or HTTP Basic with any user name and the token as password
  * (git, git-lfs, curl -u). The value's shape and CRC are checked first (no database for a typo), then
  * one indexed lookup by HMAC-SHA-256(server key, value); the digest is matched by the unique index,
- * never by comparing secrets in JavaScript. Expired, deleted and refreshed tokens find no live row.
+ * never by comparing secrets in JavaScript. Deleted and refreshed-away values find no row (null, the
+ * generic refusal). An expired token still has its row, found by the same lookup with no extra query:
+ * it is refused as `expired-token`, so the caller can say when it ended, and its use is not recorded.
  * Nothing is cached, so a revocation by any process is honoured by every process on its next request.
  *
  * Session: cookie `berth_session` holding 32 random bytes (base64url); the store keeps only its HMAC,
@@ -30,7 +32,13 @@ export interface Credentials {
   readonly userAgent: string | undefined;
 }
 
-export async function authenticate(ctx: Context, credentials: Credentials): Promise<Principal | null> {
+/** A real token past its expiry: refused like a bad credential, but its holder is told when it ended. */
+export interface ExpiredToken {
+  readonly type: "expired-token";
+  readonly expiredAt: Date;
+}
+
+export async function authenticate(ctx: Context, credentials: Credentials): Promise<Principal | ExpiredToken | null> {
   if (credentials.authorization !== undefined) {
     const value = tokenFromHeader(credentials.authorization);
     return value === undefined ? null : authenticateToken(ctx, value, credentials);
@@ -56,13 +64,15 @@ export async function authenticateToken(
   ctx: Context,
   value: string,
   use: Pick<Credentials, "ip" | "userAgent">,
-): Promise<Principal | null> {
+): Promise<Principal | ExpiredToken | null> {
   if (!isWellFormedToken(value)) return null;
   const hash = hashSecret(ctx.secrets.tokenKey, value);
   const found = await findTokenByHash(ctx.db, hash);
   const now = ctx.now();
-  if (!found || isExpired(found.token, now)) return null;
+  if (!found) return null;
   const { token, user } = found;
+  // Before the last-use note: a refused use is no use, and must not look like one in the token list.
+  if (token.expiresAt && isExpired(token, now)) return { type: "expired-token", expiredAt: token.expiresAt };
   // Last use is written at most once a minute per token, after the response path has moved on.
   const stale = !token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS;
   if (stale && !ctx.tokenUses.has(token.id)) {

@@ -11,6 +11,27 @@ export function invalidCredentials(): HubError {
   return new HubError("InvalidCredentials", INVALID_CREDENTIALS);
 }
 
+/**
+ * A real token past its `expiresAt`: 401 like any bad credential, but the body says it expired and when,
+ * so its holder replaces it instead of hunting for a typo. (Not "refresh it": a refresh keeps the
+ * expiry, so it would hand out a value that is dead already.) `X-Error-Message` keeps the generic
+ * text, which Python matches exactly to raise a plain HTTP error instead of "repository not found";
+ * Python 1.x also prints the `X-HF-Warning`, the only place a HEAD answer can say more. Only the
+ * token's holder learns this: the value is a 160-bit secret, and a made-up one finds no row.
+ */
+export function expiredToken(expiredAt: Date, publicUrl: string): HubError {
+  const when = expiredAt.toISOString();
+  const where = `${publicUrl}/settings/tokens`;
+  return new HubError(
+    "InvalidCredentials",
+    `This token expired on ${when}: create a new one in Settings → Access Tokens (${where})`,
+    {
+      headerMessage: INVALID_CREDENTIALS,
+      headers: { "X-HF-Warning": `token-expired; This token expired on ${when}: create a new one at ${where}` },
+    },
+  );
+}
+
 export function repoNotFound(principal: Principal): HubError {
   // Anonymous callers get 401 so that git and the clients retry with credentials (hub-api.md §1.5).
   return new HubError("RepoNotFound", REPO_NOT_FOUND, { status: principal.type === "anonymous" ? 401 : 404 });

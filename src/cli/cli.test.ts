@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -93,6 +93,10 @@ describe.each(testDialects())("npx berth on %s", SPAWNING, (dialect) => {
     );
     expect(alice.code, alice.stderr).toBe(0);
     expect(alice.stdout).toBe("Created admin user alice\n");
+    // The first command wrote the token key and (on SQLite) the database: the user's alone.
+    const written = readdirSync(dataDir);
+    expect(written).toContain("secret.key");
+    for (const name of written) expect(statSync(path.join(dataDir, name)).mode & 0o077, name).toBe(0);
     expect((await signIn(await server(), "alice", PASSWORD, "127.0.0.1")).user).toMatchObject({
       name: "alice",
       isAdmin: true,

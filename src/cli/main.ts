@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { usePrivateUmask } from "../data-dir.ts";
 import { UsageError } from "./cli-context.ts";
 import { registerInferenceCommands } from "./inference-commands.ts";
 import { registerOrgCommands } from "./org-commands.ts";
@@ -53,6 +54,8 @@ function packageVersion(): string {
   return (JSON.parse(text) as { version: string }).version;
 }
 
+// This module is the process: what it and its git and SQLite create in the data dir is the user's alone.
+usePrivateUmask();
 const code = await runCli(process.argv.slice(2));
 // A failed command may leave a pool open (e.g. PostgreSQL unreachable mid-way): do not hang on it.
 // Success ends naturally once the command closed its database, or keeps running for `serve`.

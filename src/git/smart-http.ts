@@ -10,6 +10,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
+import { redactTokens } from "../log-redaction.ts";
 
 export type GitService = "git-upload-pack" | "git-receive-pack";
 
@@ -83,7 +84,11 @@ export async function runSmartHttp(request: SmartHttpRequest, logger: Logger): P
     });
     child.once("close", (code, signal) => {
       if (code !== 0) {
-        logger.warn({ code, signal, service: request.service, stderr: stderr.trim() }, "git http-backend failed");
+        // git may quote what it was sent (a ref, a path, a URL in a hook's output): no credential in the log.
+        logger.warn(
+          { code, signal, service: request.service, stderr: redactTokens(stderr.trim()) },
+          "git http-backend failed",
+        );
       }
       resolve(code ?? -1);
     });
@@ -106,7 +111,7 @@ export async function runSmartHttp(request: SmartHttpRequest, logger: Logger): P
   } catch (error) {
     kill();
     await exited;
-    throw new Error(`git http-backend: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ""}`);
+    throw new Error(`git http-backend: ${(error as Error).message}${stderr ? `: ${redactTokens(stderr.trim())}` : ""}`);
   }
 }
 

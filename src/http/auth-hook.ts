@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { authenticate, isCsrfTokenValid, SESSION_COOKIE } from "../auth/authenticate.ts";
-import { invalidCredentials } from "../auth/denial-error.ts";
+import { expiredToken, invalidCredentials } from "../auth/denial-error.ts";
 import { ANONYMOUS, type Principal } from "../auth/principal.ts";
 import type { Context } from "../context.ts";
 import { HubError } from "../errors.ts";
@@ -25,8 +25,9 @@ export const CSRF_HEADER = "x-csrf-token";
 
 /**
  * Authenticates every request as it arrives, from its headers alone, before any body is read: a
- * credential that is present but bad is a 401 at once, never a silent fall-back to anonymous, and a
- * route that decides before reading its body (body-guard.ts) sees the principal. A session cookie
+ * credential that is present but bad is a 401 at once, never a silent fall-back to anonymous (an
+ * expired token's 401 says when it expired), and a route that decides before reading its body
+ * (body-guard.ts) sees the principal. A session cookie
  * counts only with a valid CSRF token on state-changing methods: the `X-CSRF-Token` header, decided
  * here, or `csrf` in a form body (the web pages), decided once that small form is parsed; until then
  * the request is anonymous, so a route that decides early refuses it rather than read a large body.
@@ -44,6 +45,8 @@ export function registerAuthHook(app: FastifyInstance, ctx: Context): void {
       ip: request.ip,
       userAgent: request.headers["user-agent"],
     });
+    // Every route (API, git over Basic, LFS, inference, pages) refuses here, so all give one answer.
+    if (principal?.type === "expired-token") throw expiredToken(principal.expiredAt, ctx.config.publicUrl);
     if (principal === null) {
       // A stale session cookie is not an Authorization header: treat it as signed out.
       if (request.headers.authorization !== undefined) throw invalidCredentials();

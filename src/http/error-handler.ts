@@ -3,7 +3,7 @@ import { ZodError } from "zod";
 import { HubError } from "../errors.ts";
 
 /** Header values must be one line of Latin-1; messages may quote user input. */
-function headerSafe(text: string): string {
+export function headerSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 1000);
 }
 
@@ -14,7 +14,7 @@ export function sendError(reply: FastifyReply, error: HubError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   if (error.moved) reply.header("Location", movedLocation(reply.request.url, error.moved));
   if (error.wireCode) reply.header("X-Error-Code", error.wireCode);
-  reply.header("X-Error-Message", headerSafe(error.message));
+  reply.header("X-Error-Message", headerSafe(error.headerMessage ?? error.message));
   return reply.type("application/json; charset=utf-8").send({ error: error.message });
 }
 

@@ -24,8 +24,8 @@ describe("request logs", () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("never contain a token, a session cookie or a password", async () => {
-    const lines: string[] = [];
+  /** A context whose logger writes every line, at every level, into `lines`. */
+  async function capturingContext(lines: string[]): Promise<Context> {
     const sink = new Writable({
       write(chunk, _encoding, done) {
         lines.push(String(chunk));
@@ -38,6 +38,12 @@ describe("request logs", () => {
       secrets: { tokenKey: Buffer.alloc(32, 7) },
       logger: pino({ level: "trace" }, sink),
     });
+    return ctx;
+  }
+
+  it("never contain a token, a session cookie or a password", async () => {
+    const lines: string[] = [];
+    const ctx = await capturingContext(lines);
     const alice = await seedUser(ctx, "alice");
     await seedRepo(ctx, alice, "alice/bert");
     const token = await seedToken(ctx, alice, { role: "write" });
@@ -86,5 +92,54 @@ describe("request logs", () => {
     expect(log).not.toContain(Buffer.from(`git:${token}`).toString("base64"));
     expect(log).not.toContain(TEST_PASSWORD);
     expect(log).not.toContain(csrf);
+  });
+
+  it("never contain a token percent-encoded in a path or a query, a URL's password or an LFS signature", async () => {
+    const lines: string[] = [];
+    const ctx = await capturingContext(lines);
+    const alice = await seedUser(ctx, "alice");
+    await seedRepo(ctx, alice, "alice/bert");
+    const token = await seedToken(ctx, alice, { role: "write" });
+    const app = await buildApp(ctx);
+    const letters = token.slice(3);
+    const hex = (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+    const encoded = [
+      `%68f_${letters}`,
+      `h%66_${letters}`,
+      `hf%5F${letters}`,
+      `hf%5f${letters}`,
+      `hf_${letters.slice(0, 10)}${hex(letters[10] ?? "")}${letters.slice(11)}`,
+      [...token].map(hex).join(""),
+      `%2568f_${letters}`,
+      `%252568%252566%25255F${letters}`,
+    ];
+    const urls = encoded.flatMap((form) => [
+      `/api/models/alice/bert/resolve/main/${form}`,
+      `/alice/bert/resolve/main/${form}`,
+      `/api/whoami-v2?token=${form}`,
+      `/api/models/alice/bert?full=true&access_token=${form}&x=1`,
+      `/${form}/info/refs?service=git-upload-pack`,
+    ]);
+    urls.push(
+      "/api/whoami-v2?next=https%3A%2F%2Falice%3As3cr3t-pw%40hub.test%2F",
+      "/api/whoami-v2?next=https://:s3cr3t-pw@hub.test/",
+      "/alice/bert/resolve/main/sub/a%20b.txt",
+      `/alice/bert.git/info/lfs/objects/${"a".repeat(64)}?size=1&exp=1&sig=lfs-capability-value`,
+    );
+    const responses = await Promise.all(urls.map((url) => app.inject({ url })));
+    await app.close();
+
+    const log = lines.join("");
+    const requestLines = lines.filter((line) => line.includes('"msg":"request"'));
+    expect(requestLines.length).toBe(responses.length);
+    expect(log).not.toContain(letters);
+    expect(log).not.toContain(letters.slice(0, 20));
+    for (const form of encoded) expect(log).not.toContain(form);
+    expect(log).not.toContain("s3cr3t-pw");
+    expect(log).not.toContain("lfs-capability-value");
+    // Only the credential goes: the rest of the line, and a path that merely holds an escape, stay readable.
+    expect(log).toContain('"url":"/api/whoami-v2?token=[redacted]"');
+    expect(log).toContain('"url":"/api/models/alice/bert?full=true&access_token=[redacted]&x=1"');
+    expect(log).toContain('"url":"/alice/bert/resolve/main/sub/a%20b.txt"');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBoolean, queryList } from "./query-params.ts";
+import { MAX_OFFSET, parseBoolean, parseOffset, parsePageSize, queryList } from "./query-params.ts";
 
 describe("parseBoolean", () => {
   it.each([
@@ -22,5 +22,40 @@ describe("queryList", () => {
   it("reads a repeated key in both spellings", () => {
     expect(queryList({ expand: ["a", "b"], "expand[]": "c" }, "expand")).toEqual(["a", "b", "c"]);
     expect(queryList({}, "expand")).toEqual([]);
+  });
+});
+
+describe("parsePageSize", () => {
+  it.each([
+    [undefined, 50],
+    ["", 50],
+    ["1", 1],
+    ["1000", 1000],
+    ["1001", 1000],
+    ["99999999999999999999", 1000],
+  ])("reads %j as %d", (value, expected) => {
+    expect(parsePageSize(value, "limit", 50, 1000)).toBe(expected);
+  });
+
+  it.each([["0"], ["-1"], ["abc"], ["1e3"], ["1.5"], [" 5"], ["0x10"], [["1", "2"]]])("refuses %j", (value) => {
+    expect(() => parsePageSize(value, "limit", 50, 1000)).toThrow(/^Invalid limit .*: expected a positive integer$/);
+  });
+});
+
+describe("parseOffset", () => {
+  it.each([
+    [undefined, 0],
+    ["", 0],
+    ["0", 0],
+    ["7", 7],
+    ["999999999", 999_999_999],
+    ["2147483648", MAX_OFFSET],
+    ["99999999999999999999", MAX_OFFSET],
+  ])("reads %j as %d", (value, expected) => {
+    expect(parseOffset(value, "p")).toBe(expected);
+  });
+
+  it.each([["-1"], ["abc"], ["1e3"], ["+1"], [["1", "2"]]])("refuses %j", (value) => {
+    expect(() => parseOffset(value, "p")).toThrow(/^Invalid p .*: expected a non-negative integer$/);
   });
 });

@@ -10,6 +10,7 @@
  */
 import { PassThrough, Readable } from "node:stream";
 import { HubError } from "../errors.ts";
+import { redactTokens } from "../log-redaction.ts";
 import type { Upstream } from "../store/inference.ts";
 
 const PASS_THROUGH = new Set([400, 413, 422, 429]);
@@ -71,6 +72,10 @@ function usageOf(value: unknown): { inputTokens?: number; outputTokens?: number 
   };
 }
 
+function withoutSecret(text: string, secret: string | undefined): string {
+  return secret ? text.split(secret).join("[redacted]") : text;
+}
+
 function failure(repoId: string, status: number, detail: string): HubError {
   return new HubError("Internal", `The inference upstream for ${repoId} failed: ${detail}`, { status });
 }
@@ -108,7 +113,10 @@ export async function forward(request: ForwardRequest): Promise<ForwardResult> {
   const contentType = response.headers.get("content-type") ?? "application/octet-stream";
   if (!response.ok && !PASS_THROUGH.has(response.status)) {
     clearTimeout(timer);
-    const text = (await response.text().catch(() => "")).slice(0, 300).replace(/\s+/g, " ");
+    // An upstream may echo the key it refused ("Incorrect API key provided: sk-…"): this text goes to the
+    // caller and to the error log, neither of which may see Berth's credential for the upstream.
+    const echoed = await response.text().catch(() => "");
+    const text = redactTokens(withoutSecret(echoed, request.apiKey)).slice(0, 300).replace(/\s+/g, " ");
     const hint =
       response.status === 401 || response.status === 403
         ? " (the upstream refused Berth's credential for it)"

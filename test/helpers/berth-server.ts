@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -38,10 +38,13 @@ export interface StartOptions {
    */
   readonly entry?: "cli" | "main";
   readonly startTimeoutMs?: number;
+  /** The data dir's mode before the server starts (mkdtemp makes it 0700), e.g. 0o755 as an older Berth left it. */
+  readonly dataDirMode?: number;
 }
 
 export async function startBerthServer(options: StartOptions): Promise<BerthServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "berth-e2e-"));
+  if (options.dataDirMode !== undefined) chmodSync(dataDir, options.dataDirMode);
   const secret = randomBytes(32).toString("hex");
   const schema = options.dialect === "postgres" ? testSchemaName("e2e") : undefined;
   // pg passes `options` from the URL to the server, so both processes work in the per-run schema.

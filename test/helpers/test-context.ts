@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { type ConfigOverrides, loadConfig } from "../../src/config.ts";
-import { type Context, createContext } from "../../src/context.ts";
+import { type Context, type ContextOverrides, createContext } from "../../src/context.ts";
 import { PG_URL, type TestDialect, testSchemaName } from "./databases.ts";
 
 export const TEST_PUBLIC_URL = "http://hub.test";
@@ -15,11 +15,14 @@ export interface TestContext extends Context {
   dispose(): Promise<void>;
 }
 
-/** A fresh data directory and a fresh database (a new PostgreSQL schema) for one test. */
+/**
+ * A fresh data directory and a fresh database (a new PostgreSQL schema) for one test. `seams` passes
+ * the context's test seams through, e.g. `trace` to count the SQLite statements a request runs.
+ */
 export async function makeTestContext(
   dialect: TestDialect,
   overrides: ConfigOverrides = {},
-  options: { trace?: (sql: string) => void } = {},
+  seams: Pick<ContextOverrides, "trace"> = {},
 ): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "berth-test-"));
   const schema = dialect === "postgres" ? testSchemaName("t") : undefined;
@@ -33,7 +36,7 @@ export async function makeTestContext(
     logger: pino({ level: process.env.BERTH_TEST_LOG ?? "silent" }),
     now: () => new Date(Date.now() + offset),
     ...(schema ? { pgSchema: schema } : {}),
-    ...(options.trace ? { trace: options.trace } : {}),
+    ...seams,
   });
   return Object.assign(ctx, {
     advance(ms: number) {

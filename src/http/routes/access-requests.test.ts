@@ -265,6 +265,21 @@ describe.each(testDialects())("gated access requests on %s", (dialect) => {
     expect(second.headers.link).toBeUndefined();
     const names = [...first.json(), ...second.json()].map((entry: { user: { user: string } }) => entry.user.user);
     expect(names.sort()).toEqual(["u1", "u2", "u3"]);
+
+    // Past the end is an empty page, a huge size the largest page, anything malformed a 400.
+    const pending = api("alice/manual", "pending");
+    for (const query of ["offset=3", "offset=99999999999999999999"]) {
+      const beyond = await app.inject({ url: `${pending}?${query}`, headers: bearer(owner) });
+      expect(beyond.statusCode, query).toBe(200);
+      expect(beyond.json(), query).toEqual([]);
+      expect(beyond.headers.link, query).toBeUndefined();
+    }
+    const huge = await app.inject({ url: `${pending}?limit=99999999999999999999`, headers: bearer(owner) });
+    expect(huge.json()).toHaveLength(3);
+    for (const query of ["offset=-1", "offset=1e3", "offset=abc", "limit=1e3", "limit=2&limit=3"]) {
+      const bad = await app.inject({ url: `${pending}?${query}`, headers: bearer(owner) });
+      expect(bad.statusCode, query).toBe(400);
+    }
   });
 
   it("answers bad input with a 4xx", async () => {

@@ -28,6 +28,7 @@ import {
 } from "../../store/access-requests.ts";
 import { getUserByName } from "../../store/users.ts";
 import { requireUser } from "../auth-hook.ts";
+import { parseOffset, parsePageSize } from "../query-params.ts";
 import { userFirst } from "../repo-guard.ts";
 import { apiAvatarUrl } from "../wire.ts";
 
@@ -51,10 +52,6 @@ const AskBody = z
 const Status = z.enum(["pending", "accepted", "rejected"]);
 const RepoParams = z.object({ ns: z.string(), name: z.string() });
 const ListParams = RepoParams.extend({ status: Status });
-const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
 const UserName = z.string().min(1).max(200);
 const HandleBody = z.object({ user: UserName, status: Status, rejectionReason: z.string().max(1000).optional() });
 const GrantBody = z.object({ user: UserName });
@@ -126,7 +123,11 @@ export function registerAccessRequestRoutes(app: FastifyInstance, ctx: Context):
 
     app.get(`${api}/:status`, async (request, reply) => {
       const params = ListParams.parse(request.params);
-      const query = ListQuery.parse(request.query);
+      const raw = request.query as Record<string, unknown>;
+      const query = {
+        limit: parsePageSize(raw.limit, "limit", DEFAULT_PAGE, MAX_PAGE),
+        offset: parseOffset(raw.offset, "offset"),
+      };
       const { repo } = await requireRepo(ctx, request.principal, target(type, request), "repo.access.read");
       // One more than asked tells whether a next page exists without counting.
       const rows = await listAccessRequests(ctx.db, repo.id, params.status, {

@@ -111,6 +111,66 @@ describe.each(testDialects())("resolve and raw on %s", (dialect) => {
     expect(empty.body).toBe("");
   });
 
+  it("serves repository bytes sandboxed: nosniff, no script, HTML and SVG as downloads, names encoded", async () => {
+    const page = "<script>document.cookie</script>";
+    await commitFiles(ctx, repo, [
+      { path: 'web/a"é.html', content: page },
+      { path: 'web/a"é.svg', content: `<svg xmlns="http://www.w3.org/2000/svg">${page}</svg>` },
+      { path: 'web/a"é.bin', content: "bytes" },
+      { path: "web/line\r\nSet-Cookie: x=1.txt", content: "text" },
+      { path: "web/big.html", content: page, lfs: true },
+    ]);
+    const encoded = "a%22%C3%A9";
+    const expected: [string, string][] = [
+      ['web/a"é.html', `attachment; filename="a__.html"; filename*=UTF-8''${encoded}.html`],
+      ['web/a"é.svg', `attachment; filename="a__.svg"; filename*=UTF-8''${encoded}.svg`],
+      ['web/a"é.bin', `inline; filename="a__.bin"; filename*=UTF-8''${encoded}.bin`],
+      [
+        "web/line\r\nSet-Cookie: x=1.txt",
+        `inline; filename="line__Set-Cookie: x=1.txt"; filename*=UTF-8''line%0D%0ASet-Cookie%3A%20x%3D1.txt`,
+      ],
+      ["web/big.html", `attachment; filename="big.html"; filename*=UTF-8''big.html`],
+      ["config.json", `inline; filename="config.json"; filename*=UTF-8''config.json`],
+    ];
+    for (const [path, disposition] of expected) {
+      const url = path.split("/").map(encodeURIComponent).join("/");
+      for (const kind of ["resolve", "raw"]) {
+        for (const method of ["GET", "HEAD"] as const) {
+          const response = await app.inject({ method, url: `/alice/repo/${kind}/main/${url}` });
+          expect(response.statusCode, `${method} ${kind} ${path}`).toBe(200);
+          expect(response.headers["x-content-type-options"]).toBe("nosniff");
+          expect(response.headers["content-security-policy"]).toBe(
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+          );
+          expect(response.headers["content-disposition"]).toBe(disposition);
+          expect(response.headers["set-cookie"]).toBeUndefined();
+        }
+      }
+    }
+    // The bytes and the headers the clients read are what they were.
+    const html = await app.inject({ url: `/alice/repo/resolve/main/web/${encoded}.html` });
+    expect(html.body).toBe(page);
+    expect(html.headers["content-type"]).toBe("application/octet-stream");
+    expect(html.headers.etag).toBe(`"${blobSha(page)}"`);
+    expect(html.headers["content-length"]).toBe(String(page.length));
+
+    // Errors on these routes are sandboxed too: a missing file, a bad range, a private repo, a bad token.
+    await seedRepo(ctx, alice, "alice/secret", { private: true });
+    for (const [request, status] of [
+      [{ url: "/alice/repo/resolve/main/web/missing.html" }, 404],
+      [{ url: `/alice/repo/resolve/main/web/${encoded}.html`, headers: { range: "bytes=999-" } }, 416],
+      [{ url: "/alice/secret/resolve/main/config.json" }, 401],
+      [{ url: "/alice/repo/raw/main/config.json", headers: bearer(`hf_${"x".repeat(34)}`) }, 401],
+    ] as const) {
+      const response = await app.inject(request);
+      expect(response.statusCode).toBe(status);
+      expect(response.headers["x-content-type-options"]).toBe("nosniff");
+      expect(response.headers["content-security-policy"]).toBe(
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+      );
+    }
+  });
+
   it("answers a missing file with EntryNotFound and the commit, a bad revision with RevisionNotFound", async () => {
     const missing = await app.inject({ method: "HEAD", url: "/alice/repo/resolve/main/nope.txt" });
     expect(missing.statusCode).toBe(404);

@@ -10,7 +10,8 @@
  * repo's object never opens it.
  *
  * The hot path (HEAD on a revision seen before) reads the branch ref file and the cached tree and
- * spawns no process. No compression, no Xet headers, no `Link`.
+ * spawns no process. No compression, no Xet headers, no `Link`. Every answer, errors included, carries
+ * the headers that keep a repo's HTML or SVG from running as a page of Berth (http/repo-bytes.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { requireRepo } from "../../auth/repo-access.ts";
@@ -21,6 +22,7 @@ import { readBlob } from "../../git/blob-reader.ts";
 import { findRepoLfsObject } from "../../store/lfs-objects.ts";
 import { parseByteRange } from "../byte-range.ts";
 import { assertAllowed, rawTail, repoDir, resolveCommit, revisionAndPath } from "../content-request.ts";
+import { contentDisposition, guardRepoBytes } from "../repo-bytes.ts";
 
 type Kind = "resolve" | "raw";
 
@@ -33,6 +35,7 @@ export function registerFileRoutes(app: FastifyInstance, ctx: Context): void {
       app.route({
         method: ["GET", "HEAD"],
         url: `${prefix}/:ns/:name/${kind}/*`,
+        onRequest: guardRepoBytes,
         handler: (request, reply) => serveFile(ctx, request, reply, type, kind, rawTail(request, tailAt)),
       });
     }
@@ -88,7 +91,9 @@ async function serveFile(
   reply.header("X-Repo-Commit", commit);
   reply.header("ETag", `"${lfs ? lfs.oid : entry.oid}"`);
   reply.header("Accept-Ranges", "bytes");
-  reply.header("Content-Type", kind === "raw" && entry.lfs ? "text/plain; charset=utf-8" : contentType(path));
+  const served = kind === "raw" && entry.lfs ? "text/plain; charset=utf-8" : contentType(path);
+  reply.header("Content-Type", served);
+  reply.header("Content-Disposition", contentDisposition(path.slice(path.lastIndexOf("/") + 1), served));
 
   const range = parseByteRange(request.headers.range, size);
   if (range.type === "unsatisfiable" && size === 0) {

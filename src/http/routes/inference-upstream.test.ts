@@ -44,6 +44,14 @@ function startUpstream(): Promise<{ server: Server; url: string; seen: Seen[] }>
         response.writeHead(500, { "content-type": "application/json" }).end('{"error":"CUDA out of memory"}');
         return;
       }
+      if (content.includes("refuse")) {
+        // As OpenAI does: the refusal quotes the key it was given.
+        const key = String(request.headers.authorization ?? "").replace(/^Bearer /, "");
+        response
+          .writeHead(401, { "content-type": "application/json" })
+          .end(`{"error":"Incorrect API key provided: ${key}"}`);
+        return;
+      }
       if (content.includes("stall")) {
         await new Promise((resolve) => setTimeout(resolve, 3000));
         if (!response.destroyed) response.end("{}");
@@ -237,6 +245,15 @@ describe.each(testDialects())("inference upstreams on %s", (dialect) => {
     expect(JSON.stringify(listed)).not.toContain(UPSTREAM_KEY);
     const stored = await ctx.db.selectFrom("inference_upstream").select("api_key").execute();
     expect(JSON.stringify(stored)).not.toContain(UPSTREAM_KEY);
+    const refused = await app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: bearer(token),
+      payload: { model: "alice/other", messages: [{ role: "user", content: "refuse" }] },
+    });
+    expect(refused.statusCode).toBe(502);
+    expect(refused.json().error).toMatch(/refused Berth's credential.*Incorrect API key provided: \[redacted\]/);
+    expect(refused.body + JSON.stringify(refused.headers)).not.toContain(UPSTREAM_KEY);
     await expect(addUpstream(ctx, { pattern: "nope", url: upstream.url })).rejects.toThrow(/Invalid pattern/);
     await expect(addUpstream(ctx, { pattern: "a/b", url: "ftp://x" })).rejects.toThrow(/http or https/);
     await expect(addUpstream(ctx, { pattern: "a/b", url: "http://u:p@x" })).rejects.toThrow(/api-key-stdin/);

@@ -133,6 +133,28 @@ describe.each(testDialects())("Git LFS routes on %s", (dialect) => {
     expect(beyond.headers["content-range"]).toBe(`bytes */${bytes.length}`);
   });
 
+  it("serves an object as a sandboxed download, and its refusals as well", async () => {
+    await store();
+    const response = await batch("/alice/model", "download", [{ oid, size: bytes.length }]);
+    const href = local(response.json().objects[0].actions.download.href);
+    const forged = href.replace(/sig=[^&]+/, "sig=AAAA");
+    for (const [request, status] of [
+      [{ url: href }, 200],
+      [{ method: "HEAD" as const, url: href }, 200],
+      [{ url: href, headers: { range: "bytes=0-0" } }, 206],
+      [{ url: forged }, 403],
+    ] as const) {
+      const answer = await app.inject(request);
+      expect(answer.statusCode).toBe(status);
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+      expect(answer.headers["content-security-policy"]).toBe("default-src 'none'; style-src 'unsafe-inline'; sandbox");
+      if (status !== 403) {
+        expect(answer.headers["content-disposition"]).toBe(`attachment; filename="${oid}"; filename*=UTF-8''${oid}`);
+        expect(answer.headers.etag).toBe(`"${oid}"`);
+      }
+    }
+  });
+
   it("refuses a body whose SHA-256 or size does not match, and keeps nothing", async () => {
     const href = local(await uploadHref());
     const forged = Buffer.from(bytes);

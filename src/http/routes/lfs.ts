@@ -32,6 +32,7 @@ import { findRepoAccess } from "../../store/repos.ts";
 import { registerBasicChallenge } from "../basic-challenge.ts";
 import { parseByteRange } from "../byte-range.ts";
 import { assertAllowed } from "../content-request.ts";
+import { fileNameParameters, guardRepoBytes } from "../repo-bytes.ts";
 import { getRepoAccess, repoFirst } from "../repo-guard.ts";
 import { REPO_ROUTE_PREFIXES, repoTarget } from "./git.ts";
 
@@ -117,8 +118,10 @@ export function registerLfsRoutes(app: FastifyInstance, ctx: Context): void {
         { config: { streamsBody: true } },
         (request, reply) => upload(ctx, request, reply, type),
       );
-      scope.get<{ Params: ObjectParams; Querystring: SignedQuery }>(`${base}/objects/:oid`, (request, reply) =>
-        download(ctx, request, reply, type),
+      scope.get<{ Params: ObjectParams; Querystring: SignedQuery }>(
+        `${base}/objects/:oid`,
+        { onRequest: guardRepoBytes },
+        (request, reply) => download(ctx, request, reply, type),
       );
     }
   });
@@ -233,7 +236,12 @@ async function download(
   const held = await findRepoLfsObject(ctx.db, repo.id, oid);
   const size = held === undefined ? undefined : await ctx.lfs.sizeOf(oid);
   if (size === undefined) throw new HubError("NotFound", "Object not found");
-  reply.header("Accept-Ranges", "bytes").header("ETag", `"${oid}"`).type("application/octet-stream");
+  // The object's name and type are the commit's business, not the store's: always a download.
+  reply
+    .header("Accept-Ranges", "bytes")
+    .header("ETag", `"${oid}"`)
+    .header("Content-Disposition", `attachment; ${fileNameParameters(oid)}`)
+    .type("application/octet-stream");
   const range = parseByteRange(request.headers.range, size);
   if (range.type === "unsatisfiable") {
     return reply.code(416).header("Content-Range", `bytes */${size}`).send();

@@ -72,6 +72,28 @@ describe.each(testDialects())("refs, commits, branches and tags on %s", (dialect
     expect(first.json()[0].formatted.title).toBe("Add &#60;b&#62;");
   });
 
+  it("answers a page past the end with an empty list and the total, and refuses bad page numbers", async () => {
+    for (const query of ["p=3", "p=1&limit=3", "p=999999999", "p=99999999999999999999", "p=6700417&limit=641"]) {
+      const response = await app.inject({ url: `/api/models/alice/repo/commits/main?${query}` });
+      expect(response.statusCode, query).toBe(200);
+      expect(response.json(), query).toEqual([]);
+      expect(response.headers["x-total-count"], query).toBe("3");
+      expect(response.headers.link, query).toBeUndefined();
+    }
+    // A huge page size is served as the largest page: everything here.
+    const huge = await app.inject({ url: "/api/models/alice/repo/commits/main?limit=99999999999999999999" });
+    expect(huge.statusCode).toBe(200);
+    expect(huge.json()).toHaveLength(3);
+    const last = await app.inject({ url: "/api/models/alice/repo/commits/main?p=2&limit=1" });
+    expect(last.json().map((c: { id: string }) => c.id)).toEqual([initial]);
+    expect(last.headers.link).toBeUndefined();
+    for (const query of ["p=-1", "p=abc", "p=1e3", "p=1&p=2", "limit=0", "limit=-5", "limit=abc", "limit=1e2"]) {
+      const response = await app.inject({ url: `/api/models/alice/repo/commits/main?${query}` });
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json().error, query).toMatch(/^Invalid (p|limit) /);
+    }
+  });
+
   it("lists the commits of raw and encoded pull-request revisions, short ids and HEAD", async () => {
     const pr = await commitFiles(ctx, repo, [{ path: "p.txt", content: "p" }], {
       branch: "refs/pr/1",

@@ -18,7 +18,7 @@ import { countCommits, listCommits } from "../../git/commit-log.ts";
 import { createEmptyCommit, createTagObject, deleteRef, listRefs, readRef, updateRef } from "../../git/ref-store.ts";
 import { parseRevisionOnly, refNameProblem } from "../../git/revision.ts";
 import { rawTail, repoDir, resolveCommit } from "../content-request.ts";
-import { parseBoolean, queryList } from "../query-params.ts";
+import { MAX_OFFSET, parseBoolean, parseOffset, parsePageSize, queryList } from "../query-params.ts";
 import { userFirst } from "../repo-guard.ts";
 import { apiAvatarUrl } from "../wire.ts";
 
@@ -83,12 +83,13 @@ async function commits(ctx: Context, type: RepoType, request: FastifyRequest, re
   const revision = parseRevisionOnly(rawTail(request, TAIL_AT)) || "main";
   const commit = await resolveCommit(ctx, repo, revision);
   const query = request.query as Record<string, unknown>;
-  const limit = Math.min(intParam(query.limit, "limit") ?? DEFAULT_COMMITS, MAX_COMMITS) || DEFAULT_COMMITS;
-  const page = intParam(query.p, "p") ?? 0;
+  const limit = parsePageSize(query.limit, "limit", DEFAULT_COMMITS, MAX_COMMITS);
+  const page = parseOffset(query.p, "p");
   const dir = repoDir(ctx, repo);
   const [total, list] = await Promise.all([
     countCommits(dir, commit),
-    listCommits(dir, commit, { skip: page * limit, limit }),
+    // Clamped: git reads `--skip` as an int and skips nothing past it; a page past the end is empty.
+    listCommits(dir, commit, { skip: Math.min(page * limit, MAX_OFFSET), limit }),
   ]);
   reply.header("X-Total-Count", String(total));
   // The next page names the commit, not the branch: a push between pages cannot shift them.
@@ -176,14 +177,6 @@ async function deleteTag(ctx: Context, type: RepoType, request: FastifyRequest) 
     throw new HubError("Conflict", `Reference ${ref} was changed concurrently; try again`);
   }
   return {};
-}
-
-function intParam(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || !/^[0-9]{1,9}$/.test(value)) {
-    throw new HubError("BadRequest", `Invalid ${name}: expected a non-negative integer`);
-  }
-  return Number(value);
 }
 
 function escapeHtml(text: string): string {

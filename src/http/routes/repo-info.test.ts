@@ -209,7 +209,14 @@ describe.each(testDialects())("repository information routes on %s", (dialect) =
       expect(full[0].siblings).toEqual([{ rfilename: ".gitattributes" }]);
       expect(full[0].sha).toMatch(/^[0-9a-f]{40}$/);
       expect(ids(await get("/api/models?author=b%00b"))).toEqual([]);
-      for (const bad of ["limit=0", "limit=-1", "limit=abc", "cursor=%%%", "cursor=eHl6", "search=a%00"]) {
+      const huge = await get("/api/models?limit=99999999999999999999");
+      expect(huge.statusCode).toBe(200);
+      expect(ids(huge).length).toBeGreaterThan(0);
+      const past = await get(`/api/models?cursor=${Buffer.from("999999999").toString("base64url")}`);
+      expect(past.statusCode).toBe(200);
+      expect(ids(past)).toEqual([]);
+      expect(past.headers.link).toBeUndefined();
+      for (const bad of ["limit=0", "limit=-1", "limit=abc", "limit=1e3", "cursor=%%%", "cursor=eHl6", "search=a%00"]) {
         const response = await get(`/api/models?${bad}`);
         expect(response.statusCode, bad).toBe(400);
       }

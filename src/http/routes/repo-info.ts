@@ -17,7 +17,7 @@ import { parseRevisionOnly } from "../../git/revision.ts";
 import { listRepos, type RepoSort } from "../../store/repos.ts";
 import { listMemberships } from "../../store/users.ts";
 import { rawTail } from "../content-request.ts";
-import { parseBoolean, queryList } from "../query-params.ts";
+import { parseBoolean, parsePageSize, queryList } from "../query-params.ts";
 import { apiRepoCore } from "../wire.ts";
 
 type RepoParams = { ns: string; name: string };
@@ -81,7 +81,7 @@ async function repoInfo(ctx: Context, repo: Repo, revision: string) {
 
 async function listing(ctx: Context, type: RepoType, request: FastifyRequest, reply: FastifyReply) {
   const query = request.query;
-  const limit = parseLimit(first(query, "limit"));
+  const limit = parsePageSize(first(query, "limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT);
   const offset = parseCursor(first(query, "cursor"));
   const { sort, descending } = parseSort(first(query, "sort"), first(query, "direction"));
   // No repo carries tags or a pipeline tag yet, so a listing filtered on them is empty rather than everything.
@@ -135,15 +135,6 @@ async function listing(ctx: Context, type: RepoType, request: FastifyRequest, re
 
 function first(query: unknown, key: string): string | undefined {
   return queryList(query, key)[0];
-}
-
-function parseLimit(value: string | undefined): number {
-  if (value === undefined || value === "") return DEFAULT_LIMIT;
-  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) {
-    throw new HubError("BadRequest", `Invalid limit "${value}": use a positive integer`);
-  }
-  // JS asks for min(N, 500); larger asks are served in pages, as the Link header allows.
-  return Math.min(Number(value), MAX_LIMIT);
 }
 
 function parseCursor(value: string | undefined): number {

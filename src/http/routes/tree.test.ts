@@ -121,6 +121,20 @@ describe.each(testDialects())("tree and paths-info on %s", (dialect) => {
     expect(pages).toBe(3);
     expect(seen).toEqual(files.map((f) => f.path));
     expect((await app.inject({ url: "/api/models/alice/repo/tree/main?cursor=%%%" })).statusCode).toBe(400);
+
+    // A cursor past the end is an empty page; a bad page size is a 400, a huge one the largest page.
+    const past = Buffer.from(JSON.stringify({ o: 10 ** 12 })).toString("base64url");
+    const beyond = await app.inject({ url: `/api/models/alice/repo/tree/main/many?cursor=${past}` });
+    expect(beyond.statusCode).toBe(200);
+    expect(beyond.json()).toEqual([]);
+    expect(beyond.headers.link).toBeUndefined();
+    const huge = await app.inject({ url: "/api/models/alice/repo/tree/main/many?limit=99999999999999" });
+    expect(huge.json()).toHaveLength(files.length + 1);
+    expect(huge.headers.link).toBeUndefined();
+    for (const bad of ["limit=0", "limit=-1", "limit=abc", "limit=1e3", "limit=2&limit=3"]) {
+      const response = await app.inject({ url: `/api/models/alice/repo/tree/main/many?${bad}` });
+      expect(response.statusCode, bad).toBe(400);
+    }
   });
 
   it("answers paths-info in request order for JSON and form bodies, leaving out missing paths", async () => {

@@ -17,7 +17,7 @@ import { type LastCommit, lastCommits } from "../../git/commit-log.ts";
 import { parseRevisionOnly, readPathProblem } from "../../git/revision.ts";
 import type { TreeEntry } from "../../git/tree-reader.ts";
 import { apiTreeEntry, encodePath, rawTail, repoDir, resolveCommit, revisionAndPath } from "../content-request.ts";
-import { parseBoolean, queryList } from "../query-params.ts";
+import { parseBoolean, parsePageSize, queryList } from "../query-params.ts";
 
 const PAGE_SIZE = 1000;
 /** `lastCommit` walks history: smaller pages keep each request short. */
@@ -73,7 +73,7 @@ async function listTree(ctx: Context, type: RepoType, request: FastifyRequest, r
   else listed = tree.entries.filter((e) => e.path.startsWith(`${path}/`));
 
   const maxPage = expand ? EXPANDED_PAGE_SIZE : PAGE_SIZE;
-  const limit = Math.min(positiveInt(query.limit) ?? maxPage, maxPage);
+  const limit = parsePageSize(query.limit, "limit", maxPage, maxPage);
   const offset = decodeCursor(query.cursor);
   const page = listed.slice(offset, offset + limit);
   if (offset + limit < listed.length) {
@@ -123,12 +123,6 @@ async function pathsInfo(ctx: Context, type: RepoType, request: FastifyRequest) 
       found.map((e) => e.path),
     );
   return found.map((e) => apiTreeEntry(e, commits?.get(e.path)));
-}
-
-function positiveInt(value: unknown): number | undefined {
-  if (typeof value !== "string" || !/^[0-9]{1,9}$/.test(value)) return undefined;
-  const n = Number(value);
-  return n > 0 ? n : undefined;
 }
 
 function encodeCursor(offset: number): string {
