@@ -17,6 +17,7 @@ import * as initial from "./migrations/001-initial.ts";
 import * as lfsObjects from "./migrations/002-lfs-objects.ts";
 import * as inference from "./migrations/003-inference.ts";
 import * as repoRedirect from "./migrations/004-repo-redirect.ts";
+import * as xet from "./migrations/007-xet.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   "002-lfs-objects": lfsObjects,
   "003-inference": inference,
   "004-repo-redirect": repoRedirect,
+  "007-xet": xet,
 };
 
 class StaticProvider implements MigrationProvider {
