@@ -7,6 +7,9 @@ import { RepoStorage } from "./git/repo-storage.ts";
 import { TreeReader } from "./git/tree-reader.ts";
 import { redactTokens } from "./log-redaction.ts";
 import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
+import { DiskObjectStore } from "./xet/object-store.ts";
+import { XetLfsObjects } from "./xet/xet-lfs-objects.ts";
+import type { XetStorage } from "./xet/xet-storage.ts";
 
 /** Everything a request handler, git handler or CLI command needs, wired by hand. */
 export interface Context {
@@ -16,6 +19,8 @@ export interface Context {
   readonly dialect: Dialect;
   readonly storage: RepoStorage;
   readonly lfs: LfsStorage;
+  /** Xet storage: xorb bytes in the object store, their index in the database. */
+  readonly xet: XetStorage;
   /** Parsed commit trees, cached by repo and commit (a commit's tree never changes). */
   readonly trees: TreeReader;
   readonly logger: Logger;
@@ -68,17 +73,20 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       },
     });
   const tokenUses = new TokenUseRecorder(db, logger);
+  const now = overrides.now ?? (() => new Date());
+  const xet: XetStorage = { db, objects: new DiskObjectStore(config.dataDir), now };
   return {
     config,
     secrets,
     db,
     dialect,
     storage: new RepoStorage(config.dataDir),
-    lfs: new FileLfsStorage(config.dataDir),
+    lfs: new FileLfsStorage(config.dataDir, new XetLfsObjects(xet)),
+    xet,
     trees: new TreeReader(),
     logger,
     tokenUses,
-    now: overrides.now ?? (() => new Date()),
+    now,
     async close() {
       await tokenUses.close();
       await close();

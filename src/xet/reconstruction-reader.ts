@@ -23,10 +23,15 @@ export async function planXetFile(
   file: XetFileContent,
   range?: ByteRange,
 ): Promise<{ plan: ReconstructionPlan; xorbs: Map<string, StoredXorb> }> {
-  const xorbs = await loadXorbs(
-    storage,
-    file.terms.map((term) => term.xorbHash),
-  );
+  // Only the xorbs of terms the range touches: a term's size is known without its xorb.
+  const needed: string[] = [];
+  let termStart = 0;
+  for (const term of file.terms) {
+    const termEnd = termStart + term.unpackedBytes;
+    if (termEnd > (range?.start ?? 0) && termStart <= (range?.end ?? file.size - 1)) needed.push(term.xorbHash);
+    termStart = termEnd;
+  }
+  const xorbs = await loadXorbs(storage, needed);
   const indexes = new Map<string, XorbIndex>([...xorbs].map(([hash, xorb]) => [hash, xorb.index]));
   return { plan: planReconstruction(file.terms, file.size, indexes, range), xorbs };
 }

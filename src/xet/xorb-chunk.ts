@@ -101,13 +101,33 @@ export function bg4Split(data: Uint8Array): Uint8Array {
 
 export function bg4Regroup(grouped: Uint8Array): Uint8Array {
   const out = new Uint8Array(grouped.length);
-  const starts = planeStarts(grouped.length);
-  for (let plane = 0; plane < 4; plane++) {
-    let j = starts[plane] as number;
-    for (let i = plane; i < grouped.length; i += 4) out[i] = grouped[j++] as number;
+  const [p0, p1, p2, p3] = planeStarts(grouped.length) as [number, number, number, number];
+  const whole = grouped.length >>> 2;
+  if (LITTLE_ENDIAN) {
+    // Four bytes per store: this runs on every byte-grouped chunk of every download.
+    const words = new Uint32Array(out.buffer, 0, whole);
+    for (let j = 0; j < whole; j++) {
+      words[j] =
+        (grouped[p0 + j] as number) |
+        ((grouped[p1 + j] as number) << 8) |
+        ((grouped[p2 + j] as number) << 16) |
+        ((grouped[p3 + j] as number) << 24);
+    }
+  } else {
+    for (let j = 0; j < whole; j++) {
+      out[4 * j] = grouped[p0 + j] as number;
+      out[4 * j + 1] = grouped[p1 + j] as number;
+      out[4 * j + 2] = grouped[p2 + j] as number;
+      out[4 * j + 3] = grouped[p3 + j] as number;
+    }
   }
+  const starts = [p0, p1, p2];
+  for (let plane = 0; plane < grouped.length % 4; plane++)
+    out[4 * whole + plane] = grouped[(starts[plane] as number) + whole] as number;
   return out;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function planeStarts(length: number): number[] {
   const base = Math.floor(length / 4);
