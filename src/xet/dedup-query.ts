@@ -4,6 +4,10 @@
  * undefined (404). Only dedup-eligible chunks are indexed (first chunks of files, 1 in 1024 others), and
  * a xorb is named only if the caller can read a repo that uses it (`canReadAny`, bound by phase 2 to the
  * caller's credential), so an answer reveals nothing about repos the caller cannot see.
+ *
+ * The HMAC key: 32 random bytes per answer, sent in the answer's footer and stored nowhere; the footer's
+ * expiry (`ttlMs`, a day by default) tells clients when to drop the answer. Raw chunk hashes never leave
+ * Berth: with them and the range-hash proof (shard-verify.ts) anyone could register files over others' data.
  */
 import { listDedupXorbs, listXorbRepoIds } from "../store/xet-xorbs.ts";
 import { hexToHash } from "./hash-hex.ts";

@@ -11,6 +11,8 @@
  * - the file hash is the aggregated hash of all the term chunks, recomputed here.
  *
  * The xorb section of the shard and every size it states are ignored: Berth's index is the truth.
+ * Hashes are compared byte for byte, not in constant time: none of them is a secret (a range hash proves
+ * knowledge of chunk hashes, which an attacker cannot derive from the timing of a mismatch).
  */
 
 import type { FileTerm } from "./file-terms.ts";
