@@ -3,6 +3,7 @@
  * object store (consecutive terms of one xorb in one ranged read), decoded chunk by chunk as the bytes
  * arrive, trimmed at both ends. Memory stays at one read buffer plus one chunk, whatever the file size.
  */
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { HubError } from "../errors.ts";
 import type { FileTerm } from "./file-terms.ts";
@@ -45,6 +46,13 @@ export function readXetFile(storage: XetStorage, file: XetFileContent, range?: B
     })(),
     { objectMode: false },
   );
+}
+
+/** SHA-256 (hex) of a file's content, streamed from the stored xorbs (§6.6). */
+export async function sha256OfXetFile(storage: XetStorage, file: XetFileContent): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const piece of readXetFile(storage, file)) hash.update(piece as Buffer);
+  return hash.digest("hex");
 }
 
 /** The bytes a plan describes. */

@@ -18,7 +18,7 @@ import { linkLfsObject } from "../store/lfs-objects.ts";
 import { findXetFile, hasRegisteredShard, linkXetFileToRepo, recordShard, upsertXetFile } from "../store/xet-files.ts";
 import { insertDedupChunks, touchXorbs } from "../store/xet-xorbs.ts";
 import { encodeFileTerms } from "./file-terms.ts";
-import { readXetFile } from "./reconstruction-reader.ts";
+import { sha256OfXetFile } from "./reconstruction-reader.ts";
 import { invalidShard, parseShard } from "./shard-format.ts";
 import { type VerifiedFile, verifyShardFile } from "./shard-verify.ts";
 import { loadXorbs, type XetStorage } from "./xet-storage.ts";
@@ -54,7 +54,7 @@ export async function registerShard(storage: XetStorage, repoId: string, body: U
   }
   const files: RegisteredFile[] = [];
   for (const file of verified.values()) {
-    const sha256 = (await findXetFile(storage.db, file.fileHash))?.sha256 ?? (await sha256Of(storage, file));
+    const sha256 = (await findXetFile(storage.db, file.fileHash))?.sha256 ?? (await sha256OfXetFile(storage, file));
     if (file.claimedSha256 !== undefined && file.claimedSha256 !== sha256) {
       throw invalidShard(`file ${file.fileHash} claims SHA-256 ${file.claimedSha256}, its content hashes to ${sha256}`);
     }
@@ -88,14 +88,4 @@ export async function registerShard(storage: XetStorage, repoId: string, body: U
     await recordShard(trx, shardHash, repoId, now);
   });
   return { result: 1, files };
-}
-
-/** SHA-256 of a verified file's content, streamed from the stored xorbs. */
-export async function sha256Of(
-  storage: XetStorage,
-  file: VerifiedFile | { size: number; terms: VerifiedFile["terms"] },
-) {
-  const hash = createHash("sha256");
-  for await (const piece of readXetFile(storage, file)) hash.update(piece as Buffer);
-  return hash.digest("hex");
 }

@@ -5,13 +5,12 @@
  * FileLfsStorage falls back to these when it holds no plain copy, so resolve, LFS downloads and
  * `git lfs pull` serve Xet uploads unchanged.
  */
-import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { HubError } from "../errors.ts";
 import { findVerifiedXetFileBySha256, findXetFile, setXetFileSha256 } from "../store/xet-files.ts";
 import { decodeFileTerms } from "./file-terms.ts";
 import type { ByteRange } from "./object-store.ts";
-import { readXetFile } from "./reconstruction-reader.ts";
+import { readXetFile, sha256OfXetFile } from "./reconstruction-reader.ts";
 import type { XetStorage } from "./xet-storage.ts";
 
 /** Verified Xet files as a source of LFS objects (FileLfsStorage's fallback). */
@@ -60,11 +59,7 @@ export async function verifyXetFileSha256(
 ): Promise<{ sha256: string; consistent: boolean }> {
   const file = await findXetFile(storage.db, fileHash);
   if (!file) throw new HubError("NotFound", `Xet file ${fileHash} is not registered`);
-  const hash = createHash("sha256");
-  for await (const piece of readXetFile(storage, { size: file.size, terms: decodeFileTerms(file.terms) })) {
-    hash.update(piece as Buffer);
-  }
-  const sha256 = hash.digest("hex");
+  const sha256 = await sha256OfXetFile(storage, { size: file.size, terms: decodeFileTerms(file.terms) });
   if (file.sha256 === undefined) await setXetFileSha256(storage.db, fileHash, sha256);
   return { sha256, consistent: file.sha256 === undefined || file.sha256 === sha256 };
 }
