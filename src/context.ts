@@ -9,6 +9,9 @@ import { RepoStorage } from "./git/repo-storage.ts";
 import { TreeReader } from "./git/tree-reader.ts";
 import { redactFields, redactTokens } from "./log-redaction.ts";
 import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
+import { DiskObjectStore } from "./xet/object-store.ts";
+import { XetLfsObjects } from "./xet/xet-lfs-objects.ts";
+import type { XetStorage } from "./xet/xet-storage.ts";
 
 /** How long a request may wait for a git process before it is told to come back (503). */
 const GIT_QUEUE_WAIT_MS = 30_000;
@@ -21,6 +24,8 @@ export interface Context {
   readonly dialect: Dialect;
   readonly storage: RepoStorage;
   readonly lfs: LfsStorage;
+  /** Xet storage: xorb bytes in the object store, their index in the database. */
+  readonly xet: XetStorage;
   /** Parsed commit trees, cached by repo and commit (a commit's tree never changes). */
   readonly trees: TreeReader;
   readonly logger: Logger;
@@ -96,20 +101,23 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     );
   }
   const tokenUses = new TokenUseRecorder(db, logger);
+  const now = overrides.now ?? (() => new Date());
+  const xet: XetStorage = { db, objects: new DiskObjectStore(config.dataDir), now };
   return {
     config,
     secrets,
     db,
     dialect,
     storage: new RepoStorage(config.dataDir),
-    lfs: new FileLfsStorage(config.dataDir),
+    lfs: new FileLfsStorage(config.dataDir, new XetLfsObjects(xet)),
+    xet,
     trees: new TreeReader(),
     logger,
     tokenUses,
     gitSlots: new ProcessSlots(config.gitMaxProcesses, config.gitQueueLength, GIT_QUEUE_WAIT_MS),
     // Blob reads are short for the small files that are most of them: more at once, same queue rules.
     blobSlots: new ProcessSlots(config.gitMaxProcesses * 4, config.gitQueueLength * 4, GIT_QUEUE_WAIT_MS),
-    now: overrides.now ?? (() => new Date()),
+    now,
     async close() {
       await tokenUses.close();
       await close();

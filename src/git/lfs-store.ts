@@ -6,9 +6,12 @@
  * An upload is streamed to `<dataDir>/tmp`, hashed and measured on the way, flushed to disk, and renamed
  * into place only when both match, so a half-written or forged object is never visible. Object storage can replace this
  * class later behind the same interface.
+ *
+ * Objects without a plain copy are looked up in `fallback`: files uploaded through Xet, which count as
+ * the object of an oid only once Berth has computed their SHA-256 from their content (src/xet/xet-lfs-objects.ts).
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Readable, Transform } from "node:stream";
@@ -22,18 +25,26 @@ export interface LfsStorage {
   /** The stored size, or undefined when the object is absent. */
   sizeOf(oid: string): Promise<number | undefined>;
   /** Bytes `start`..`end` inclusive (the whole object when omitted). */
-  read(oid: string, range?: { start: number; end: number }): ReadStream;
+  read(oid: string, range?: { start: number; end: number }): Readable;
   /** Stores the stream as `oid` if its SHA-256 and size match; otherwise throws Unprocessable and keeps nothing. */
   write(oid: string, size: number, body: Readable): Promise<void>;
+}
+
+/** Where objects without a plain copy may come from. */
+export interface LfsObjectSource {
+  sizeOf(oid: string): Promise<number | undefined>;
+  read(oid: string, range?: { start: number; end: number }): Readable;
 }
 
 export class FileLfsStorage implements LfsStorage {
   readonly #root: string;
   readonly #tmp: string;
+  readonly #fallback: LfsObjectSource | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, fallback?: LfsObjectSource) {
     this.#root = path.join(dataDir, "lfs", "objects");
     this.#tmp = path.join(dataDir, "tmp");
+    this.#fallback = fallback;
   }
 
   pathOf(oid: string): string {
@@ -45,13 +56,16 @@ export class FileLfsStorage implements LfsStorage {
     try {
       return (await stat(this.pathOf(oid))).size;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return this.#fallback?.sizeOf(oid);
       throw error;
     }
   }
 
-  read(oid: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.pathOf(oid), range ? { start: range.start, end: range.end } : {});
+  read(oid: string, range?: { start: number; end: number }): Readable {
+    const file = this.pathOf(oid);
+    // A stat of a local file; the plain copy, where there is one, is the cheaper read.
+    if (this.#fallback && !existsSync(file)) return this.#fallback.read(oid, range);
+    return createReadStream(file, range ? { start: range.start, end: range.end } : {});
   }
 
   async write(oid: string, size: number, body: Readable): Promise<void> {

@@ -19,6 +19,7 @@ import * as inference from "./migrations/003-inference.ts";
 import * as repoRedirect from "./migrations/004-repo-redirect.ts";
 import * as loginAttempts from "./migrations/005-login-attempts.ts";
 import * as lfsUploads from "./migrations/006-lfs-uploads.ts";
+import * as xet from "./migrations/007-xet.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   "004-repo-redirect": repoRedirect,
   "005-login-attempts": loginAttempts,
   "006-lfs-uploads": lfsUploads,
+  "007-xet": xet,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -150,6 +150,59 @@ export interface RepoRedirectTable {
   created_at: string;
 }
 
+/** Xet (migration 007): a verified xorb, its bytes under `object_key` in the object store. */
+export interface XetXorbTable {
+  hash: string;
+  object_key: string;
+  chunk_count: number;
+  unpacked_size: number | string;
+  stored_size: number | string;
+  chunk_index: Uint8Array;
+  /** The repo whose token uploaded it; null once that repo is gone. */
+  repo_id: string | null;
+  created_at: string;
+  touched_at: string;
+}
+
+export interface XetDedupChunkTable {
+  chunk_hash: string;
+  xorb_hash: string;
+  chunk_index: number;
+}
+
+export interface XetFileTable {
+  hash: string;
+  size: number | string;
+  terms: Uint8Array;
+  /** Computed by Berth from the content; null until verified. */
+  sha256: string | null;
+  created_at: string;
+  touched_at: string;
+}
+
+export interface XetFileXorbTable {
+  file_hash: string;
+  xorb_hash: string;
+}
+
+export interface XetFileRepoTable {
+  file_hash: string;
+  repo_id: string;
+  claimed_sha256: string | null;
+  created_at: string;
+}
+
+export interface XetShardTable {
+  hash: string;
+  repo_id: string;
+  created_at: string;
+}
+
+export interface XetUnlinkedObjectTable {
+  object_key: string;
+  since: string;
+}
+
 export interface Database {
   namespace: NamespaceTable;
   user: UserTable;
@@ -166,4 +219,11 @@ export interface Database {
   inference_upstream: InferenceUpstreamTable;
   inference_usage: InferenceUsageTable;
   inference_rate_window: InferenceRateWindowTable;
+  xet_xorb: XetXorbTable;
+  xet_dedup_chunk: XetDedupChunkTable;
+  xet_file: XetFileTable;
+  xet_file_xorb: XetFileXorbTable;
+  xet_file_repo: XetFileRepoTable;
+  xet_shard: XetShardTable;
+  xet_unlinked_object: XetUnlinkedObjectTable;
 }
