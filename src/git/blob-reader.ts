@@ -14,7 +14,11 @@ export interface ByteRange {
 
 export function readBlob(repoDir: string, oid: string, range?: ByteRange): Readable {
   if (!/^[0-9a-f]{40}$/.test(oid)) throw new Error(`invalid blob id ${oid}`);
-  const child = spawn("git", ["cat-file", "blob", oid], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("git", ["cat-file", "blob", oid], {
+    cwd: repoDir,
+    env: { ...process.env, GIT_NO_REPLACE_OBJECTS: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const out = new PassThrough();
   let position = 0;
   let done = false;

@@ -17,7 +17,8 @@ export function runGit(
   return new Promise((resolve, reject) => {
     const child = spawn("git", args, {
       cwd: options.cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...options.env },
+      // Replace refs would let a repo's own refs change what an object id means to Berth: ignore them.
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_NO_REPLACE_OBJECTS: "1", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     const out: Buffer[] = [];

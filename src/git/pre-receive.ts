@@ -5,6 +5,7 @@
  * prints reaches the pusher as `remote:` lines. Kept to this file and the path rules so it starts fast.
  */
 import { checkPushedPaths, describeRefusal, parseRefUpdates } from "./pushed-paths.ts";
+import { refUpdateProblem } from "./pushed-refs.ts";
 
 const LIMIT = 20;
 
@@ -12,6 +13,14 @@ async function main(): Promise<number> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const updates = parseRefUpdates(Buffer.concat(chunks).toString("utf8"));
+  const badRefs = updates.flatMap((update) => {
+    const problem = refUpdateProblem(update);
+    return problem ? [`  ${JSON.stringify(update.ref.slice(0, 200))}: ${problem}`] : [];
+  });
+  if (badRefs.length > 0) {
+    process.stderr.write(`Berth refused this push:\n${badRefs.slice(0, LIMIT).join("\n")}\n`);
+    return 1;
+  }
   const { refused, truncated } = await checkPushedPaths(updates, { limit: LIMIT });
   if (refused.length === 0) return 0;
   const lines = [

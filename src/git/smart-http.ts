@@ -56,6 +56,7 @@ export async function runSmartHttp(request: SmartHttpRequest, logger: Logger): P
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
     GIT_TERMINAL_PROMPT: "0",
+    GIT_NO_REPLACE_OBJECTS: "1",
     GIT_PROJECT_ROOT: path.dirname(request.repoDir),
     PATH_INFO: `/${path.basename(request.repoDir)}/${suffix}`,
     REQUEST_METHOD: request.kind === "advertisement" ? "GET" : "POST",

@@ -41,6 +41,11 @@ export class BodyLease {
     this.#factor = factor;
   }
 
+  /** The request is over: whatever of its body still arrives is read by no one. */
+  get released(): boolean {
+    return this.#released;
+  }
+
   /** Makes sure `bodyBytes` of body are covered (bytes × the route's factor); false when they are not. */
   cover(bodyBytes: number): boolean {
     if (this.#released) return false;

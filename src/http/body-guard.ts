@@ -96,10 +96,14 @@ function meter(payload: NodeJS.ReadableStream, lease: BodyLease, timeoutMs: numb
   const metered = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       received += chunk.length;
-      if (!lease.cover(received)) done(busy());
+      // Answered already (refused early): the rest is going nowhere, and an error would reach no one.
+      if (lease.released) done();
+      else if (!lease.cover(received)) done(busy());
       else done(null, chunk);
     },
   });
+  // Once the parser has stopped listening, a late error must not become an uncaught exception.
+  metered.on("error", () => undefined);
   const timer = setTimeout(() => {
     metered.destroy(new HubError("RequestTimeout", `The request body did not arrive within ${timeoutMs / 1000} s`));
   }, timeoutMs);

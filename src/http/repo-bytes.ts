@@ -51,11 +51,19 @@ const PASSIVE_TYPES = new Set([
 /** RFC 5987 attr-char: what `filename*` may carry unencoded. */
 const ATTR_CHAR = /^[A-Za-z0-9!#$&+.^_`|~-]$/;
 
-/** For every answer of a route serving repository bytes, errors included: set before the handler runs. */
-export function guardRepoBytes(_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+/**
+ * For every answer of a route serving repository bytes, errors included: an `onSend` hook, so even a
+ * refusal raised before the route's own hooks (a bad credential, in the app's `onRequest`) carries it.
+ */
+export function guardRepoBytes(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (error: null, payload: unknown) => void,
+): void {
   reply.header("X-Content-Type-Options", "nosniff");
   reply.header("Content-Security-Policy", REPO_BYTES_CSP);
-  done();
+  done(null, payload);
 }
 
 /** `Content-Disposition` for a file of a repo (its path's last segment) served as `contentType`. */

@@ -108,6 +108,24 @@ describe("git push through Berth checks every pushed path", () => {
     expect(tags.stdout.toString()).toBe("");
   });
 
+  it("refuses refs outside branches, tags and pull requests, and the deletion of main", async () => {
+    const before = await serverHead();
+    await gitOk(home, ["checkout", "-q", "-B", "other", "origin/main"], work);
+    writeFileSync(path.join(work, "other.txt"), "other\n");
+    await gitOk(home, ["add", "other.txt"], work);
+    await gitOk(home, ["commit", "-q", "-m", "other"], work);
+    // A replace ref would change what main's commit id means to every reader of the repo.
+    const replace = await git(home, ["push", remote, `HEAD:refs/replace/${before}`], work);
+    expect(replace.code).not.toBe(0);
+    expect(replace.stderr).toMatch(/only branches \(refs\/heads\/\), tags \(refs\/tags\/\) and pull requests/);
+    const removeMain = await git(home, ["push", remote, ":refs/heads/main"], work);
+    expect(removeMain.code).not.toBe(0);
+    expect(removeMain.stderr).toMatch(/the main branch cannot be deleted/);
+    expect(await serverHead()).toBe(before);
+    const refs = await runGit(["for-each-ref", "--format=%(refname)"], { cwd: ctx.storage.pathOf("model", repo.id) });
+    expect(refs.stdout.toString().trim()).toBe("refs/heads/main");
+  });
+
   it("still takes a normal push, here of 3000 files with dotted names git allows", async () => {
     await gitOk(home, ["checkout", "-q", "-B", "many", "origin/main"], work);
     for (const dir of ["data", ".github/workflows", "modèle"]) mkdirSync(path.join(work, dir), { recursive: true });

@@ -138,7 +138,7 @@ describe.each(testDialects())("resolve and raw on %s", (dialect) => {
         for (const method of ["GET", "HEAD"] as const) {
           const response = await app.inject({ method, url: `/alice/repo/${kind}/main/${url}` });
           expect(response.statusCode, `${method} ${kind} ${path}`).toBe(200);
-          expect(response.headers["x-content-type-options"]).toBe("nosniff");
+          expect(response.headers["x-content-type-options"], `${method} ${kind} ${path}`).toBe("nosniff");
           expect(response.headers["content-security-policy"]).toBe(
             "default-src 'none'; style-src 'unsafe-inline'; sandbox",
           );

@@ -35,7 +35,7 @@ export function registerFileRoutes(app: FastifyInstance, ctx: Context): void {
       app.route({
         method: ["GET", "HEAD"],
         url: `${prefix}/:ns/:name/${kind}/*`,
-        onRequest: guardRepoBytes,
+        onSend: guardRepoBytes,
         handler: (request, reply) => serveFile(ctx, request, reply, type, kind, rawTail(request, tailAt)),
       });
     }

@@ -120,7 +120,7 @@ export function registerLfsRoutes(app: FastifyInstance, ctx: Context): void {
       );
       scope.get<{ Params: ObjectParams; Querystring: SignedQuery }>(
         `${base}/objects/:oid`,
-        { onRequest: guardRepoBytes },
+        { onSend: guardRepoBytes },
         (request, reply) => download(ctx, request, reply, type),
       );
     }
