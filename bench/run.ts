@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { FileLfsStorage } from "../src/git/lfs-store.ts";
 import { measureClone } from "./clone.ts";
 import { seedContent } from "./content.ts";
+import { type HostileFigures, measureHostile } from "./hostile.ts";
 import { runInferenceBench } from "./inference.ts";
 import { measureLfs, parseSize } from "./lfs.ts";
 import { drive, type LoadFigures } from "./load.ts";
@@ -92,6 +93,7 @@ const results: LoadFigures[] = [];
 const headRows: LoadRow[] = [];
 let lfs: Awaited<ReturnType<typeof measureLfs>> | undefined;
 let clone: Awaited<ReturnType<typeof measureClone>> | undefined;
+let hostile: HostileFigures | undefined;
 try {
   console.log(
     `Driving each route for ${durationSeconds} s with ${connections} connections, ${pool.length} distinct tokens…`,
@@ -149,6 +151,10 @@ try {
     runs: positive("clone-runs", flags["clone-runs"]),
     files: content.cloneFiles,
   });
+  console.log("Hostile requests (issue 8): huge anonymous bodies, slow anonymous fetches…");
+  if (berth.pid !== undefined) {
+    hostile = await measureHostile({ berthUrl: berth.url, pid: berth.pid, repo: content.publicConfigRepo });
+  }
 } finally {
   await berth.stop();
   await bare.stop();
@@ -174,6 +180,20 @@ console.log(
     "joined to its user by primary key. Nothing is cached, so a revoked token fails on its next request.",
 );
 
+if (hostile) {
+  const huge = hostile.hugeBodies;
+  console.log(
+    `\nHostile requests: 3 anonymous commits announcing ${huge.announcedMiB} MiB each → ${huge.statuses.join(", ")} ` +
+      `after ${huge.sentBeforeAnswerMiB.join(", ")} MiB sent; server RSS ${huge.rssBeforeMiB} → peak ${huge.rssPeakMiB} MiB; ` +
+      `a normal request meanwhile took ${huge.normalRequestMs} ms.`,
+  );
+  const slow = hostile.slowFetches;
+  console.log(
+    `  ${slow.connections} slow anonymous git-upload-pack posts → ${slow.gitProcesses} git processes; ` +
+      `a normal request meanwhile took ${slow.normalRequestMs} ms.`,
+  );
+}
+
 const invalid = [...results, ...headRows.map((row) => row.figures)].filter(
   (result) => result.non2xx + result.errors > 0,
 );
@@ -196,6 +216,7 @@ const report = {
   })),
   lfs,
   clone,
+  hostile,
   sqlPerRequest: costs.map((cost) => ({
     url: cost.url.replace(sample.repo, "{ns}/{name}"),
     status: cost.status,

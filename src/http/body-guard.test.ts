@@ -1,11 +1,9 @@
-import type { AddressInfo } from "node:net";
-import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { RawConnection, requestHead } from "../../test/helpers/raw-http.ts";
+import { type ListeningApp, listenTestApp } from "../../test/helpers/listening-app.ts";
+import { requestHead } from "../../test/helpers/raw-http.ts";
 import { seedRepo, seedToken, seedUser } from "../../test/helpers/seed.ts";
-import { makeTestContext, type TestContext } from "../../test/helpers/test-context.ts";
+import type { TestContext } from "../../test/helpers/test-context.ts";
 import type { ConfigOverrides } from "../config.ts";
-import { buildApp } from "./app.ts";
 
 const HUGE = 248 * 1024 * 1024;
 
@@ -15,27 +13,15 @@ const HUGE = 248 * 1024 * 1024;
  * written by hand, so a test can send a body in part and see whether the server answered first.
  */
 describe("request bodies and deadlines (sqlite)", () => {
+  let served: ListeningApp;
   let ctx: TestContext;
-  let app: FastifyInstance;
-  let port: number;
-  const open: RawConnection[] = [];
 
   async function start(overrides: ConfigOverrides = {}) {
-    ctx = await makeTestContext("sqlite", overrides);
-    app = await buildApp(ctx);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    port = (app.server.address() as AddressInfo).port;
+    served = await listenTestApp(overrides);
+    ctx = served.ctx;
   }
-  function connection(): RawConnection {
-    const made = new RawConnection(port);
-    open.push(made);
-    return made;
-  }
-  afterEach(async () => {
-    for (const made of open.splice(0)) made.destroy();
-    await app.close();
-    await ctx.dispose();
-  });
+  const connection = () => served.connection();
+  afterEach(() => served.close());
 
   /** Sends the head and a first slice of a body that claims HUGE bytes; returns the answer. */
   async function partial(method: string, path: string, headers: Record<string, string>, waitMs = 5000) {

@@ -59,9 +59,9 @@ export async function insertToken(db: Db, input: NewToken, now: Date): Promise<T
   return toToken(row);
 }
 
-/** The hot path: one indexed lookup by keyed hash, joined with the owner. */
-const selectTokenByHash = preparedQuery((db, hash) =>
-  db
+/** A token with the columns of its owner that authentication needs. */
+function tokenWithOwner(db: Db) {
+  return db
     .selectFrom("token")
     .innerJoin("user", "user.id", "token.user_id")
     .selectAll("token")
@@ -71,9 +71,11 @@ const selectTokenByHash = preparedQuery((db, hash) =>
       "user.fullname as u_fullname",
       "user.is_admin as u_is_admin",
       "user.created_at as u_created_at",
-    ])
-    .where("token.hash", "=", hash),
-);
+    ]);
+}
+
+/** The hot path: one indexed lookup by keyed hash, joined with the owner. */
+const selectTokenByHash = preparedQuery((db, hash) => tokenWithOwner(db).where("token.hash", "=", hash));
 
 export async function findTokenByHash(db: Db, hash: string): Promise<{ token: Token; user: User } | undefined> {
   const [row] = await selectTokenByHash(db, hash);
@@ -100,20 +102,7 @@ function tokenAndUser(row: TokenUserRow): { token: Token; user: User } {
   return { token: toToken(row), user: toUser(user) };
 }
 
-const selectTokenById = preparedQuery((db, id) =>
-  db
-    .selectFrom("token")
-    .innerJoin("user", "user.id", "token.user_id")
-    .selectAll("token")
-    .select([
-      "user.name as u_name",
-      "user.email as u_email",
-      "user.fullname as u_fullname",
-      "user.is_admin as u_is_admin",
-      "user.created_at as u_created_at",
-    ])
-    .where("token.id", "=", id),
-);
+const selectTokenById = preparedQuery((db, id) => tokenWithOwner(db).where("token.id", "=", id));
 
 /**
  * A token by id with its owner and its current keyed hash: what a capability bound to the token

@@ -5,11 +5,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import pino from "pino";
 import { loadConfig } from "../../src/config.ts";
 import { type Context, createContext } from "../../src/context.ts";
-import { PG_URL, type TestDialect, testSchemaName } from "./databases.ts";
+import { PG_URL, pgAdmin, type TestDialect, testSchemaName } from "./databases.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -49,7 +48,7 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
   const schema = options.dialect === "postgres" ? testSchemaName("e2e") : undefined;
   // pg passes `options` from the URL to the server, so both processes work in the per-run schema.
   const databaseUrl = schema ? withSearchPath(PG_URL, schema) : undefined;
-  if (schema) await pgAdmin(`create schema ${schema}`);
+  if (schema) await pgAdmin(`create schema ${schema}`, PG_URL);
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -109,16 +108,6 @@ export function withSearchPath(url: string, schema: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set("options", `-c search_path=${schema}`);
   return parsed.toString();
-}
-
-async function pgAdmin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A port the kernel just handed out; the tiny race with another process is retried by the caller's timeout. */

@@ -44,3 +44,14 @@ export function testSchemaName(prefix: string): string {
   const run = process.env.BERTH_TEST_RUN_ID ?? "local";
   return `${prefix}_${run}_${Math.random().toString(16).slice(2, 10)}`;
 }
+
+/** Runs one statement as the server's administrator (creating and dropping databases and schemas). */
+export async function pgAdmin(statement: string, url = BASE_PG_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { BASE_PG_URL, isPostgresReachable } from "./databases.ts";
+import { BASE_PG_URL, isPostgresReachable, pgAdmin } from "./databases.ts";
 
 export default async function setup(): Promise<() => Promise<void>> {
   const reachable = await isPostgresReachable();
@@ -18,21 +17,11 @@ export default async function setup(): Promise<() => Promise<void>> {
   }
   // This run's own database; every test makes its schemas inside it (see testSchemaName).
   const database = `berth_test_${run}`;
-  await admin(`create database ${database}`);
+  await pgAdmin(`create database ${database}`);
   const url = new URL(BASE_PG_URL);
   url.pathname = `/${database}`;
   process.env.BERTH_TEST_PG_RUN_URL = url.toString();
   return async () => {
-    await admin(`drop database if exists ${database} with (force)`);
+    await pgAdmin(`drop database if exists ${database} with (force)`);
   };
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: BASE_PG_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }

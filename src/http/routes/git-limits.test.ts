@@ -1,18 +1,17 @@
-import { execFileSync } from "node:child_process";
-import type { AddressInfo } from "node:net";
+import { spawnSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
-import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { RawConnection, requestHead } from "../../../test/helpers/raw-http.ts";
+import { type ListeningApp, listenTestApp } from "../../../test/helpers/listening-app.ts";
+import { requestHead } from "../../../test/helpers/raw-http.ts";
 import { seedRepo, seedUser } from "../../../test/helpers/seed.ts";
-import { makeTestContext, type TestContext } from "../../../test/helpers/test-context.ts";
+import type { TestContext } from "../../../test/helpers/test-context.ts";
 import type { ConfigOverrides } from "../../config.ts";
-import { buildApp } from "../app.ts";
 import { UPLOAD_PACK_REQUEST_LIMIT } from "../git-request-body.ts";
 
 /** git processes this test process has started and that still run. */
 function gitChildren(): number {
-  const out = execFileSync("ps", ["-o", "comm=", "--ppid", String(process.pid)]).toString("utf8");
+  // ps exits 1 when no process matches: that is an answer (none), not a failure.
+  const out = spawnSync("ps", ["-o", "comm=", "--ppid", String(process.pid)]).stdout.toString("utf8");
   return out.split("\n").filter((name) => name.trim() === "git").length;
 }
 
@@ -20,30 +19,18 @@ const UPLOAD_PACK = { "Content-Type": "application/x-git-upload-pack-request" };
 
 /** Issue 8, item 7: no request can hold the server through git. */
 describe("git smart HTTP under pressure (sqlite)", () => {
+  let served: ListeningApp;
   let ctx: TestContext;
-  let app: FastifyInstance;
-  let port: number;
-  const open: RawConnection[] = [];
 
   async function start(overrides: ConfigOverrides = {}) {
-    ctx = await makeTestContext("sqlite", overrides);
-    app = await buildApp(ctx);
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    port = (app.server.address() as AddressInfo).port;
+    served = await listenTestApp(overrides);
+    ctx = served.ctx;
     const alice = await seedUser(ctx, "alice");
     await seedRepo(ctx, alice, "alice/model");
   }
-  function connection(): RawConnection {
-    const made = new RawConnection(port);
-    open.push(made);
-    return made;
-  }
-  const advertise = () => app.inject({ url: "/alice/model.git/info/refs?service=git-upload-pack" });
-  afterEach(async () => {
-    for (const made of open.splice(0)) made.destroy();
-    await app.close();
-    await ctx.dispose();
-  });
+  const connection = () => served.connection();
+  const advertise = () => served.app.inject({ url: "/alice/model.git/info/refs?service=git-upload-pack" });
+  afterEach(() => served.close());
 
   it("starts no git process for fetches whose bodies are still arriving", async () => {
     await start();
