@@ -55,11 +55,18 @@ const counts = {
 };
 
 const benchDir = path.resolve(".bench");
-if (flags.only !== undefined) {
-  if (flags.only !== "inference") throw new Error(`--only takes "inference", got "${flags.only}"`);
+
+/** Thrown to leave the measurements early with `--only requests`. */
+class SkipRest extends Error {}
+if (flags.only !== undefined && flags.only !== "inference" && flags.only !== "requests") {
+  throw new Error(`--only takes "inference" or "requests", got "${flags.only}"`);
+}
+if (flags.only === "inference") {
   await runInferenceBench({ durationSeconds, connections, benchDir });
   process.exit(0);
 }
+/** `--only requests`: the request rows alone (no LFS, clone, hostile or inference parts), for profiling. */
+const requestsOnly = flags.only === "requests";
 const dataDir = path.join(benchDir, "data");
 rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
@@ -131,6 +138,7 @@ try {
     }),
   );
   headRows.push(...(await driveResolveHeads(bare.url, berth.url)));
+  if (requestsOnly) throw new SkipRest();
   console.log(`LFS: ${flags["lfs-size"]} through Berth and the disk, ${content.lfsRepos.length} runs…`);
   const store = new FileLfsStorage(dataDir);
   lfs = await measureLfs({
@@ -155,6 +163,8 @@ try {
   if (berth.pid !== undefined) {
     hostile = await measureHostile({ berthUrl: berth.url, pid: berth.pid, repo: content.publicConfigRepo });
   }
+} catch (error) {
+  if (!(error instanceof SkipRest)) throw error;
 } finally {
   await berth.stop();
   await bare.stop();
@@ -262,5 +272,7 @@ async function driveResolveHeads(bareUrl: string, berthUrl: string): Promise<Loa
   ];
 }
 
-console.log("\nInference (issue 5):");
-await runInferenceBench({ durationSeconds, connections, benchDir });
+if (!requestsOnly) {
+  console.log("\nInference (issue 5):");
+  await runInferenceBench({ durationSeconds, connections, benchDir });
+}

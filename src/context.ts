@@ -1,13 +1,16 @@
 import path from "node:path";
 import pino, { type Logger } from "pino";
+import { AuthCaches } from "./auth/auth-caches.ts";
 import { TokenUseRecorder } from "./auth/token-use-recorder.ts";
 import { type Config, loadSecrets, type Secrets } from "./config.ts";
 import { makePrivateDir } from "./data-dir.ts";
 import { FileLfsStorage, type LfsStorage } from "./git/lfs-store.ts";
+import { GitObjects } from "./git/object-service.ts";
 import { ProcessSlots } from "./git/process-slots.ts";
 import { RepoStorage } from "./git/repo-storage.ts";
 import { TreeReader } from "./git/tree-reader.ts";
 import { redactFields, redactTokens } from "./log-redaction.ts";
+import { type ChangeFeed, PostgresChangeFeed, SqliteChangeFeed } from "./store/change-feed.ts";
 import { type Db, type Dialect, migrateToLatest, openDatabase } from "./store/db.ts";
 import { DiskObjectStore } from "./xet/object-store.ts";
 import { XetLfsObjects } from "./xet/xet-lfs-objects.ts";
@@ -26,6 +29,8 @@ export interface Context {
   readonly lfs: LfsStorage;
   /** Xet storage: xorb bytes in the object store, their index in the database. */
   readonly xet: XetStorage;
+  /** Long-lived `git cat-file --batch-command` per repository: objects read with no process per request. */
+  readonly objects: GitObjects;
   /** Parsed commit trees, cached by repo and commit (a commit's tree never changes). */
   readonly trees: TreeReader;
   readonly logger: Logger;
@@ -33,6 +38,10 @@ export interface Context {
   readonly gitSlots: ProcessSlots;
   /** `git cat-file` processes that stream blobs to downloads, capped the same way. */
   readonly blobSlots: ProcessSlots;
+  /** Announcements of changed rows, from any process (store/change-feed.ts). */
+  readonly changes: ChangeFeed;
+  /** Tokens and repo lookups in memory, dropped the moment the database announces a change. */
+  readonly caches: AuthCaches;
   /** Batches last-used writes of tokens off the request path. */
   readonly tokenUses: TokenUseRecorder;
   /** The clock, a seam for tests of expiry and throttling. */
@@ -54,12 +63,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   // Before anything is written into it: the token key, the database, the repositories.
   const looserMode = makePrivateDir(config.dataDir);
   const secrets = overrides.secrets ?? loadSecrets(config);
-  const { db, dialect, close } = await openDatabase({
+  const opened = await openDatabase({
     url: config.databaseUrl,
     sqlitePath: path.join(config.dataDir, "berth.sqlite"),
     ...(overrides.pgSchema ? { pgSchema: overrides.pgSchema } : {}),
     ...(overrides.trace ? { trace: overrides.trace } : {}),
   });
+  const { db, dialect } = opened;
   await migrateToLatest(db);
   const logger =
     overrides.logger ??
@@ -101,6 +111,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     );
   }
   const tokenUses = new TokenUseRecorder(db, logger);
+  const objects = new GitObjects();
+  const changes = await openChangeFeed(opened, logger);
   const now = overrides.now ?? (() => new Date());
   const xet: XetStorage = { db, objects: new DiskObjectStore(config.dataDir), now };
   return {
@@ -108,19 +120,33 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     secrets,
     db,
     dialect,
-    storage: new RepoStorage(config.dataDir),
+    storage: new RepoStorage(config.dataDir, objects),
     lfs: new FileLfsStorage(config.dataDir, new XetLfsObjects(xet)),
     xet,
-    trees: new TreeReader(),
+    objects,
+    trees: new TreeReader(objects),
     logger,
     tokenUses,
     gitSlots: new ProcessSlots(config.gitMaxProcesses, config.gitQueueLength, GIT_QUEUE_WAIT_MS),
     // Blob reads are short for the small files that are most of them: more at once, same queue rules.
     blobSlots: new ProcessSlots(config.gitMaxProcesses * 4, config.gitQueueLength * 4, GIT_QUEUE_WAIT_MS),
     now,
+    changes,
+    caches: new AuthCaches(changes),
     async close() {
       await tokenUses.close();
-      await close();
+      objects.close();
+      await changes.close();
+      await opened.close();
     },
   };
+}
+
+function openChangeFeed(
+  opened: Awaited<ReturnType<typeof openDatabase>>,
+  logger: Logger,
+): Promise<ChangeFeed> | ChangeFeed {
+  if (opened.sqlite) return new SqliteChangeFeed(opened.sqlite);
+  if (opened.postgres) return PostgresChangeFeed.start(opened.postgres.url, opened.postgres.options, logger);
+  throw new Error("a database is either SQLite or PostgreSQL");
 }

@@ -4,10 +4,12 @@
  * Token: `Authorization: Bearer hf_…`, or HTTP Basic with any user name and the token as password
  * (git, git-lfs, curl -u). The value's shape and CRC are checked first (no database for a typo), then
  * one indexed lookup by HMAC-SHA-256(server key, value); the digest is matched by the unique index,
- * never by comparing secrets in JavaScript. Deleted and refreshed-away values find no row (null, the
+ * never by comparing secrets in JavaScript. Found tokens are kept in memory by that hash
+ * (auth-caches.ts) and dropped the moment the database announces a change to the token or its owner,
+ * from any process: revocation stays immediate. Deleted and refreshed-away values find no row (null, the
  * generic refusal). An expired token still has its row, found by the same lookup with no extra query:
  * it is refused as `expired-token`, so the caller can say when it ended, and its use is not recorded.
- * Nothing is cached, so a revocation by any process is honoured by every process on its next request.
+ * A revocation by any process is honoured by every process on its next request.
  *
  * Session: cookie `berth_session` holding 32 random bytes (base64url); the store keeps only its HMAC,
  * with an expiry. Its CSRF token is HMAC(key, "csrf:" + cookie): derived, so nothing more is stored,
@@ -67,18 +69,26 @@ export async function authenticateToken(
 ): Promise<Principal | ExpiredToken | null> {
   if (!isWellFormedToken(value)) return null;
   const hash = hashSecret(ctx.secrets.tokenKey, value);
-  const found = await findTokenByHash(ctx.db, hash);
   const now = ctx.now();
-  if (!found) return null;
-  const { token, user } = found;
+  const at = now.getTime();
+  let entry = await ctx.caches.findToken(hash, at);
+  if (!entry) {
+    const generation = ctx.caches.generation;
+    const found = await findTokenByHash(ctx.db, hash);
+    if (!found) return null;
+    const { token, user } = found;
+    entry = { token, user, principal: tokenPrincipal(token, user, hash), notedAt: token.lastUsedAt?.getTime() ?? 0 };
+    ctx.caches.rememberToken(hash, entry, at, generation);
+  }
+  const { token } = entry;
   // Before the last-use note: a refused use is no use, and must not look like one in the token list.
   if (token.expiresAt && isExpired(token, now)) return { type: "expired-token", expiredAt: token.expiresAt };
   // Last use is written at most once a minute per token, after the response path has moved on.
-  const stale = !token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS;
-  if (stale && !ctx.tokenUses.has(token.id)) {
+  if (at - entry.notedAt >= LAST_USED_INTERVAL_MS && !ctx.tokenUses.has(token.id)) {
     ctx.tokenUses.note(token.id, { at: now, ip: use.ip, userAgent: use.userAgent });
+    entry.notedAt = at;
   }
-  return tokenPrincipal(token, user, hash);
+  return entry.principal;
 }
 
 /** The principal a live token stands for. */

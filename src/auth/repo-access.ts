@@ -6,7 +6,7 @@ import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
 import { findAccessStatus } from "../store/access-requests.ts";
 import { findNamespace, findOrgRole } from "../store/orgs.ts";
-import { findRepoAccess } from "../store/repos.ts";
+import { findRepoAccess, type RepoAccessRow, repoKey } from "../store/repos.ts";
 import {
   authorizeNamespace,
   authorizeRepo,
@@ -47,7 +47,7 @@ export async function requireRepo(
 ): Promise<{ repo: Repo; relation: Relation }> {
   // A name that cannot exist names no repo: answer before the database sees it (PostgreSQL refuses NUL).
   const named = isValidName(target.namespace) && isValidName(target.name);
-  const found = named ? await findRepoAccess(ctx.db, target, userOf(principal)?.id) : undefined;
+  const found = named ? await lookUpRepo(ctx, target, userOf(principal)?.id) : undefined;
   if (!found) throw repoNotFound(principal);
   const { repo, orgRole, accessStatus } = found;
   const relation: Relation = principal.type === "anonymous" ? {} : { orgRole, accessStatus };
@@ -55,6 +55,27 @@ export async function requireRepo(
   const decision = authorizeRepo(principal, repo, relation, action);
   if (!decision.allowed) throw denialError(decision.denial, principal, repo, ctx.config.publicUrl);
   return { repo, relation };
+}
+
+/**
+ * The repo a name leads to for a user, from memory when the caches may answer (auth-caches.ts), else
+ * from the one statement of `findRepoAccess`; a name that leads nowhere is remembered too, so a hidden
+ * private repo and a missing name still cost the same.
+ */
+export async function lookUpRepo(
+  ctx: Context,
+  target: RepoRequest,
+  userId: string | undefined,
+): Promise<RepoAccessRow | undefined> {
+  const key = repoKey(target.type, target.namespace, target.name);
+  const user = userId ?? "";
+  const now = Date.now();
+  const cached = await ctx.caches.findRepo(key, user, now);
+  if (cached !== undefined) return cached ?? undefined;
+  const generation = ctx.caches.generation;
+  const found = await findRepoAccess(ctx.db, target, userId);
+  ctx.caches.rememberRepo(key, user, found, now, generation);
+  return found;
 }
 
 /**

@@ -10,6 +10,7 @@ import path from "node:path";
 import { newObjectId } from "../domain/object-id.ts";
 import type { RepoType } from "../domain/repo-id.ts";
 import { gitOrThrow, runGit } from "./git-command.ts";
+import type { GitObjects } from "./object-service.ts";
 
 export interface InitialFile {
   readonly path: string;
@@ -36,7 +37,11 @@ export class RepoStorage {
   /** About 200 bytes each: 100,000 repos' main refs in ~20 MB. */
   static readonly #MAX_REF_FILES = 100_000;
 
-  constructor(dataDir: string) {
+  readonly #objects: GitObjects | undefined;
+
+  /** `objects` resolves revisions without a process; without it (the admin CLI) git is asked. */
+  constructor(dataDir: string, objects?: GitObjects) {
+    this.#objects = objects;
     this.#root = path.join(dataDir, "repos");
     this.#tmp = path.join(dataDir, "tmp");
   }
@@ -140,6 +145,10 @@ export class RepoStorage {
     const branch = await this.readBranch(type, id, rev);
     if (branch) return branch;
     if (!SAFE_REVISION.test(rev)) return undefined;
+    if (this.#objects) {
+      const info = await this.#objects.info(this.pathOf(type, id), `${rev}^{commit}`);
+      return info?.type === "commit" && COMMIT_ID.test(info.oid) ? info.oid : undefined;
+    }
     const result = await runGit(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`], {
       cwd: this.pathOf(type, id),
     });

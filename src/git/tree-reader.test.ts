@@ -44,7 +44,7 @@ describe("TreeReader and the commit log", () => {
       { path: "model.bin", content: big, lfs: true },
       { path: "fake.txt", content: `version https://git-lfs.github.com/spec/v1\nnot a pointer ${"x".repeat(100)}\n` },
     ]);
-    const reader = new TreeReader();
+    const reader = new TreeReader(ctx.objects);
     const tree = await reader.read(dir, commit);
     expect(tree.byPath.get("config.json")).toEqual({
       type: "file",
@@ -81,7 +81,7 @@ describe("TreeReader and the commit log", () => {
   it("evicts the least recently used trees beyond its entry budget", async () => {
     const first = await commitFiles(ctx, repo, [{ path: "a.txt", content: "a" }]);
     const second = await commitFiles(ctx, repo, [{ path: "b.txt", content: "b" }]);
-    const reader = new TreeReader({ maxEntries: 4 });
+    const reader = new TreeReader(ctx.objects, { maxEntries: 4 });
     await reader.read(dir, first);
     await reader.read(dir, second);
     await new Promise((resolve) => setImmediate(resolve));
@@ -92,7 +92,7 @@ describe("TreeReader and the commit log", () => {
   it("streams a blob whole or by range", async () => {
     const content = "0123456789".repeat(10_000);
     const commit = await commitFiles(ctx, repo, [{ path: "digits.txt", content }]);
-    const entry = (await new TreeReader().read(dir, commit)).byPath.get("digits.txt");
+    const entry = (await new TreeReader(ctx.objects).read(dir, commit)).byPath.get("digits.txt");
     if (!entry) throw new Error("missing");
     expect(await text(readBlob(dir, entry.oid))).toBe(content);
     expect(await text(readBlob(dir, entry.oid, { start: 5, end: 14 }))).toBe("5678901234");

@@ -3,13 +3,12 @@
  * A commit's tree never changes, so a cached entry never goes stale; the key includes the repository
  * directory, so a commit id that exists in another repo never opens this one's cache entry.
  *
- * Listing costs two processes per commit: `git ls-tree -r -t -l -z --full-tree` for entries and sizes,
- * and one `git cat-file --batch` that reads every blob small enough to be an LFS pointer. The cache is
- * bounded by the total number of entries (least recently used trees go first); a single tree larger
- * than the whole budget is returned but not kept.
+ * Listing starts no process: the tree objects, the blobs' sizes and the blobs small enough to be LFS
+ * pointers are read through the repository's long-lived `git cat-file --batch-command`
+ * (object-service.ts), pipelined. The cache is bounded by the total number of entries (least recently
+ * used trees go first); a single tree larger than the whole budget is returned but not kept.
  */
-import { spawn } from "node:child_process";
-import { gitOrThrow } from "./git-command.ts";
+import type { GitObjects } from "./object-service.ts";
 
 export interface LfsInfo {
   readonly oid: string;
@@ -61,7 +60,10 @@ export class TreeReader {
   /** How many trees were parsed rather than served from the cache (observable in tests). */
   parses = 0;
 
-  constructor(options: { maxEntries?: number } = {}) {
+  readonly #objects: GitObjects;
+
+  constructor(objects: GitObjects, options: { maxEntries?: number } = {}) {
+    this.#objects = objects;
     this.#maxEntries = options.maxEntries ?? 300_000;
   }
 
@@ -80,7 +82,7 @@ export class TreeReader {
       return hit;
     }
     this.parses++;
-    const pending = readTree(repoDir, commit);
+    const pending = readTree(this.#objects, repoDir, commit);
     this.#cache.set(key, pending);
     pending.then(
       (tree) => {
@@ -110,24 +112,32 @@ export class TreeReader {
   }
 }
 
-async function readTree(repoDir: string, commit: string): Promise<CommitTree> {
-  const out = await gitOrThrow(["ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit], { cwd: repoDir });
-  const raw: { type: "file" | "directory"; path: string; oid: string; size: number }[] = [];
-  for (const record of out.toString("utf8").split("\0")) {
-    if (record.length === 0) continue;
-    const tab = record.indexOf("\t");
-    const [, kind, oid, size] = record.slice(0, tab).split(/ +/);
-    const path = record.slice(tab + 1);
-    // Submodules (kind "commit") name content outside the repo: not listed.
-    if (kind === "blob" && oid) raw.push({ type: "file", path, oid, size: Number(size) });
-    else if (kind === "tree" && oid) raw.push({ type: "directory", path, oid, size: 0 });
-  }
+interface RawEntry {
+  readonly type: "file" | "directory";
+  readonly path: string;
+  readonly oid: string;
+  size: number;
+}
+
+async function readTree(objects: GitObjects, repoDir: string, commit: string): Promise<CommitTree> {
+  const root = await objects.info(repoDir, `${commit}^{tree}`);
+  if (!root) throw new Error(`no tree for commit ${commit}`);
+  const raw = await walkTree(objects, repoDir, root.oid, "");
+  const files = raw.filter((entry) => entry.type === "file");
+  const sizes = await Promise.all(files.map((entry) => objects.info(repoDir, entry.oid)));
+  files.forEach((entry, i) => {
+    entry.size = sizes[i]?.size ?? 0;
+  });
   const candidates = [
-    ...new Set(
-      raw.filter((e) => e.type === "file" && e.size >= MIN_POINTER_SIZE && e.size < MAX_POINTER_SIZE).map((e) => e.oid),
-    ),
+    ...new Set(files.filter((e) => e.size >= MIN_POINTER_SIZE && e.size < MAX_POINTER_SIZE).map((e) => e.oid)),
   ];
-  const pointers = candidates.length > 0 ? await readPointers(repoDir, candidates) : new Map();
+  const blobs = await Promise.all(candidates.map((oid) => objects.contents(repoDir, oid)));
+  const pointers = new Map<string, { oid: string; size: number }>();
+  candidates.forEach((oid, i) => {
+    const blob = blobs[i];
+    const pointer = blob?.type === "blob" ? parseLfsPointer(blob.data) : undefined;
+    if (pointer) pointers.set(oid, pointer);
+  });
 
   const entries: TreeEntry[] = [];
   const byPath = new Map<string, TreeEntry>();
@@ -149,36 +159,30 @@ async function readTree(repoDir: string, commit: string): Promise<CommitTree> {
   return { entries, byPath, children };
 }
 
-/** Reads every candidate blob through one `git cat-file --batch` and keeps those that are LFS pointers. */
-function readPointers(repoDir: string, oids: readonly string[]): Promise<Map<string, { oid: string; size: number }>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", ["cat-file", "--batch"], { cwd: repoDir, stdio: ["pipe", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`git cat-file --batch failed (${code}): ${stderr.trim()}`));
-      const out = Buffer.concat(chunks);
-      const found = new Map<string, { oid: string; size: number }>();
-      let at = 0;
-      while (at < out.length) {
-        const newline = out.indexOf(10, at);
-        if (newline < 0) break;
-        const [oid, type, size] = out.subarray(at, newline).toString("utf8").split(" ");
-        at = newline + 1;
-        if (type === undefined || size === undefined || !oid) continue; // "<oid> missing"
-        const length = Number(size);
-        const pointer = type === "blob" ? parseLfsPointer(out.subarray(at, at + length)) : undefined;
-        if (pointer) found.set(oid, pointer);
-        at += length + 1;
-      }
-      resolve(found);
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(`${oids.join("\n")}\n`);
-  });
+/**
+ * A tree's entries in git's order (what `git ls-tree -r -t` prints): each directory before its content.
+ * Subtrees are read concurrently (the requests are pipelined) and put back in order.
+ */
+async function walkTree(objects: GitObjects, repoDir: string, oid: string, prefix: string): Promise<RawEntry[]> {
+  const tree = await objects.contents(repoDir, oid);
+  if (tree?.type !== "tree") throw new Error(`tree ${oid} is missing`);
+  const own: RawEntry[] = [];
+  const data = tree.data;
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(32, at);
+    const nul = data.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 21 > data.length) throw new Error(`tree ${oid} is malformed`);
+    const mode = data.subarray(at, space).toString("latin1");
+    const name = data.subarray(space + 1, nul).toString("utf8");
+    const child = data.subarray(nul + 1, nul + 21).toString("hex");
+    at = nul + 21;
+    // Submodules (mode 160000) name content outside the repo: not listed.
+    if (mode === "40000") own.push({ type: "directory", path: prefix + name, oid: child, size: 0 });
+    else if (mode !== "160000") own.push({ type: "file", path: prefix + name, oid: child, size: 0 });
+  }
+  const below = await Promise.all(
+    own.map((entry) => (entry.type === "directory" ? walkTree(objects, repoDir, entry.oid, `${entry.path}/`) : [])),
+  );
+  return own.flatMap((entry, i) => [entry, ...(below[i] ?? [])]);
 }

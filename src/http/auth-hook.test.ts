@@ -149,8 +149,10 @@ describe.each(testDialects())("a refused token on %s", (dialect) => {
       const response = await app.inject({ url: "/api/whoami-v2", headers: bearer(value) });
       await ctx.tokenUses.flush();
       expect(response.statusCode).toBe(401);
-      expect(statements).toHaveLength(1);
-      expect(statements[0]).toMatch(/^select .* from "token" inner join "user" .* where "token"\."hash" = /);
+      // Besides the change feed's probe (store/change-feed.ts), which every request runs.
+      const work = statements.filter((sql) => !/change_event/.test(sql));
+      expect(work).toHaveLength(1);
+      expect(work[0]).toMatch(/^select .* from "token" inner join "user" .* where "token"\."hash" = /);
     },
   );
 

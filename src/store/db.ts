@@ -20,6 +20,7 @@ import * as repoRedirect from "./migrations/004-repo-redirect.ts";
 import * as loginAttempts from "./migrations/005-login-attempts.ts";
 import * as lfsUploads from "./migrations/006-lfs-uploads.ts";
 import * as xet from "./migrations/007-xet.ts";
+import * as changeEvents from "./migrations/014-change-events.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -28,6 +29,10 @@ export type Dialect = "sqlite" | "postgres";
 export interface OpenDatabase {
   readonly db: Db;
   readonly dialect: Dialect;
+  /** SQLite: the connection itself, for the change feed's one synchronous probe (change-feed.ts). */
+  readonly sqlite?: SqliteDatabase.Database;
+  /** PostgreSQL: how to open one more connection to the same place (the change feed's LISTEN). */
+  readonly postgres?: { readonly url: string; readonly options: string | undefined };
   close(): Promise<void>;
 }
 
@@ -50,6 +55,7 @@ const migrations: Record<string, Migration> = {
   "005-login-attempts": loginAttempts,
   "006-lfs-uploads": lfsUploads,
   "007-xet": xet,
+  "014-change-events": changeEvents,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -74,7 +80,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: "postgres", close: () => db.destroy() };
+    const postgres = { url: options.url, options: schema ? `-c search_path=${schema}` : undefined };
+    return { db, dialect: "postgres", postgres, close: () => db.destroy() };
   }
   mkdirSync(path.dirname(options.sqlitePath), { recursive: true });
   const sqlite = new SqliteDatabase(
@@ -87,7 +94,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("synchronous = NORMAL");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: "sqlite", close: () => db.destroy() };
+  return { db, dialect: "sqlite", sqlite, close: () => db.destroy() };
 }
 
 /**
@@ -126,6 +133,9 @@ export async function migrateToLatest(db: Db): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: new StaticProvider(),
+    // Migrations are independent of each other and were written on parallel branches: a database
+    // that ran a later one first still takes an earlier one that arrived afterwards.
+    allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error } = await migrator.migrateToLatest();

@@ -12,6 +12,11 @@ export const TEST_PUBLIC_URL = "http://hub.test";
 export interface TestContext extends Context {
   /** Moves the clock used by the server. */
   advance(ms: number): void;
+  /**
+   * Another context on the same data directory and database, with the same secret: what a second
+   * server process or the admin CLI would open. Closed by `dispose()`.
+   */
+  sibling(): Promise<Context>;
   dispose(): Promise<void>;
 }
 
@@ -31,18 +36,25 @@ export async function makeTestContext(
     {},
   );
   let offset = 0;
-  const ctx = await createContext(config, {
+  const common = {
     secrets: { tokenKey: randomBytes(32) },
     logger: pino({ level: process.env.BERTH_TEST_LOG ?? "silent" }),
     now: () => new Date(Date.now() + offset),
     ...(schema ? { pgSchema: schema } : {}),
-    ...seams,
-  });
+  };
+  const ctx = await createContext(config, { ...common, ...seams });
+  const siblings: Context[] = [];
   return Object.assign(ctx, {
     advance(ms: number) {
       offset += ms;
     },
+    async sibling() {
+      const other = await createContext(config, common);
+      siblings.push(other);
+      return other;
+    },
     async dispose() {
+      for (const other of siblings.splice(0)) await other.close();
       await ctx.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

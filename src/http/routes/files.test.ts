@@ -5,6 +5,7 @@ import { blobSha, commitFiles, lfsPointer } from "../../../test/helpers/repo-con
 import { bearer, seedRepo, seedToken, seedUser } from "../../../test/helpers/seed.ts";
 import { makeTestContext, type TestContext } from "../../../test/helpers/test-context.ts";
 import type { Repo, User } from "../../domain/entities.ts";
+import { gitOrThrow } from "../../git/git-command.ts";
 import { buildApp } from "../app.ts";
 
 // Counts every process anything in this file's module graph starts, to prove the hot path starts none.
@@ -323,5 +324,31 @@ describe.each(testDialects())("resolve and raw on %s", (dialect) => {
     const moved = await app.inject({ ...request, url: "/alice/repo/resolve/main/config.json" });
     expect(moved.headers["x-repo-commit"]).toBe(next);
     expect(moved.headers["content-length"]).toBe("2");
+  });
+
+  it("spawns no process per request for GETs of small files, new commits, tags and short ids", async () => {
+    const token = await seedToken(ctx, alice, { role: "read" });
+    const get = (url: string) => app.inject({ url, headers: bearer(token) });
+    expect((await get("/alice/repo/resolve/main/config.json")).body).toBe(CONFIG);
+    const before = spawns.count;
+    for (let i = 0; i < 5; i++) {
+      const again = await get("/alice/repo/resolve/main/config.json");
+      expect(again.body).toBe(CONFIG);
+      const range = await app.inject({
+        url: "/alice/repo/resolve/main/config.json",
+        headers: { ...bearer(token), range: "bytes=2-11" },
+      });
+      expect(range.body).toBe(CONFIG.slice(2, 12));
+    }
+    expect(spawns.count).toBe(before);
+    // A new commit's tree, a tag and a short id are read through the repo's long-lived git process.
+    const next = await commitFiles(ctx, repo, [{ path: "new.txt", content: "new" }]);
+    await gitOrThrow(["tag", "v1", next], { cwd: ctx.storage.pathOf("model", repo.id) });
+    const counted = spawns.count;
+    for (const revision of ["main", "v1", next.slice(0, 10)]) {
+      const answer = await get(`/alice/repo/resolve/${revision}/new.txt`);
+      expect(answer.body, revision).toBe("new");
+    }
+    expect(spawns.count).toBe(counted);
   });
 });

@@ -26,6 +26,9 @@ import { contentDisposition, guardRepoBytes } from "../repo-bytes.ts";
 
 type Kind = "resolve" | "raw";
 
+/** Blobs up to this size are held whole in memory when served; larger ones stream. */
+const SMALL_BLOB = 1024 * 1024;
+
 export function registerFileRoutes(app: FastifyInstance, ctx: Context): void {
   for (const type of REPO_TYPES) {
     const prefix = type === "model" ? "" : `/${type}s`;
@@ -114,7 +117,13 @@ async function serveFile(
   if (request.method === "HEAD") return reply.send();
   if (size === 0) return reply.send("");
   if (lfs) return reply.send(ctx.lfs.read(lfs.oid, slice));
-  // Each blob read is a git process: take a slot, give it back when the stream is done or dropped.
+  if (entry.size <= SMALL_BLOB) {
+    // Most files of a model repo are small: read through the repo's long-lived cat-file, no process.
+    const blob = await ctx.objects.contents(dir, entry.oid);
+    if (blob?.type !== "blob") throw new HubError("EntryNotFound", `Entry not found: ${path}`);
+    return reply.send(slice ? blob.data.subarray(slice.start, slice.end + 1) : blob.data);
+  }
+  // A large blob streams from its own git process: take a slot, give it back when the stream is done.
   const release = await ctx.blobSlots.acquire();
   const body = readBlob(dir, entry.oid, slice);
   body.once("close", release);

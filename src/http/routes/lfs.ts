@@ -13,6 +13,7 @@ import { z } from "zod";
 import { authorizeRepo } from "../../auth/authorize.ts";
 import { bindingOf, boundCredentials } from "../../auth/credential-binding.ts";
 import { type Principal, userOf } from "../../auth/principal.ts";
+import { lookUpRepo } from "../../auth/repo-access.ts";
 import type { Context } from "../../context.ts";
 import type { Repo } from "../../domain/entities.ts";
 import { type RepoType, repoUrlPath } from "../../domain/repo-id.ts";
@@ -28,7 +29,6 @@ import {
 } from "../../git/lfs-signing.ts";
 import { OID } from "../../git/lfs-store.ts";
 import { findRepoLfsObject, linkLfsObject, recordLfsUpload } from "../../store/lfs-objects.ts";
-import { findRepoAccess } from "../../store/repos.ts";
 import { registerBasicChallenge } from "../basic-challenge.ts";
 import { parseByteRange } from "../byte-range.ts";
 import { assertAllowed } from "../content-request.ts";
@@ -179,7 +179,7 @@ async function requireSignature(
   const candidates = parsed ? await boundCredentials(ctx, parsed.credential) : [];
   const first = candidates[0];
   if (!first) throw new HubError("Forbidden", INVALID_LINK);
-  const found = await findRepoAccess(ctx.db, repoTarget(type, request.params), userOf(first.principal)?.id);
+  const found = await lookUpRepo(ctx, repoTarget(type, request.params), userOf(first.principal)?.id);
   if (found?.via !== "name") throw new HubError("Forbidden", INVALID_LINK);
   const { repo } = found;
   const expected = { operation, repoId: repo.id, oid };
