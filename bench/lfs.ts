@@ -2,11 +2,12 @@
  * A large LFS object through Berth against the disk, with the same bytes, source and sink:
  *
  * - upload: the LFS batch API, then a PUT of the file to the signed href (what git-lfs and the Hub
- *   clients do); Berth hashes with SHA-256, writes to <dataDir>/tmp and renames into the store, without
- *   fsync. The baseline is a plain copy of the same file to the same filesystem, also without fsync;
+ *   clients do) by curl, a native client like git-lfs (Node's own http client where curl is missing);
+ *   Berth hashes with SHA-256, writes to <dataDir>/tmp, fsyncs and renames into the store. The baseline
+ *   is a copy of the same file to the same filesystem, fsynced too (a durable write is what Berth does);
  *   SHA-256 alone and copy+SHA-256 are measured separately, so the cost of the check shows on its own.
- * - download: GET of the resolve URL of a committed LFS file against fs.createReadStream of the stored
- *   object file, both streamed to /dev/null.
+ * - download: GET of the resolve URL of a committed LFS file by curl (and by Node's http client, a
+ *   second row) against fs.createReadStream of the stored object file, all streamed to /dev/null.
  *
  * Every pair runs `runs` times, interleaved (the machine is shared); the figures are the medians.
  * Uploading the same oid again needs another repo (a repo that holds an object is not offered an
@@ -37,9 +38,16 @@ export interface LfsFigures {
   readonly sizeBytes: number;
   readonly runs: number;
   /** MiB/s, medians. */
-  readonly upload: { berth: number; diskWrite: number; ratio: number; sha256Only: number; diskWritePlusSha256: number };
-  /** `berthCurl`: the same download by curl, a native client like git-lfs (undefined without curl). */
-  readonly download: { berth: number; diskRead: number; ratio: number; berthCurl: number | undefined };
+  readonly upload: {
+    berth: number;
+    client: "curl" | "node";
+    diskWrite: number;
+    ratio: number;
+    sha256Only: number;
+    diskWritePlusSha256: number;
+  };
+  /** `berth` by curl where it is installed; `berthNode` by Node's http client. */
+  readonly download: { berth: number; client: "curl" | "node"; diskRead: number; ratio: number; berthNode: number };
 }
 
 const MiB = 1024 * 1024;
@@ -48,6 +56,7 @@ export async function measureLfs(options: LfsOptions): Promise<LfsFigures> {
   const source = `${options.scratchDir}/lfs-source.bin`;
   const copy = `${options.scratchDir}/lfs-copy.bin`;
   const oid = await writeRandomFile(source, options.sizeBytes);
+  const useCurl = await hasCurl();
   const rate = (seconds: number) => options.sizeBytes / MiB / seconds;
   const up: number[] = [];
   const write: number[] = [];
@@ -58,11 +67,11 @@ export async function measureLfs(options: LfsOptions): Promise<LfsFigures> {
   const curled: number[] = [];
   try {
     for (const repo of options.repos) {
-      write.push(rate(await timed(() => pipeline(createReadStream(source), createWriteStream(copy)))));
+      write.push(rate(await timed(() => durableCopy(source, copy, false))));
       await rm(copy, { force: true });
-      up.push(rate(await timed(() => uploadThroughBerth(options, repo, source, oid))));
+      up.push(rate(await timed(() => uploadThroughBerth(options, repo, source, oid, useCurl))));
       hashOnly.push(rate(await timed(() => sha256Of(source))));
-      writeHash.push(rate(await timed(() => pipeline(createReadStream(source), hashing(), createWriteStream(copy)))));
+      writeHash.push(rate(await timed(() => durableCopy(source, copy, true))));
       await rm(copy, { force: true });
     }
     const [first] = options.repos;
@@ -83,13 +92,14 @@ export async function measureLfs(options: LfsOptions): Promise<LfsFigures> {
   }
   const upload = median(up);
   const diskWrite = median(write);
-  const download = median(down);
+  const download = curled.length > 0 ? median(curled) : median(down);
   const diskRead = median(read);
   return {
     sizeBytes: options.sizeBytes,
     runs: options.repos.length,
     upload: {
       berth: upload,
+      client: useCurl ? "curl" : "node",
       diskWrite,
       ratio: upload / diskWrite,
       sha256Only: median(hashOnly),
@@ -97,9 +107,10 @@ export async function measureLfs(options: LfsOptions): Promise<LfsFigures> {
     },
     download: {
       berth: download,
+      client: curled.length > 0 ? "curl" : "node",
       diskRead,
       ratio: download / diskRead,
-      berthCurl: curled.length > 0 ? median(curled) : undefined,
+      berthNode: median(down),
     },
   };
 }
@@ -123,7 +134,13 @@ async function writeRandomFile(file: string, size: number): Promise<string> {
   return hash.digest("hex");
 }
 
-async function uploadThroughBerth(options: LfsOptions, repo: string, source: string, oid: string): Promise<void> {
+async function uploadThroughBerth(
+  options: LfsOptions,
+  repo: string,
+  source: string,
+  oid: string,
+  useCurl: boolean,
+): Promise<void> {
   const batch = await fetch(`${options.berthUrl}/${repo}.git/info/lfs/objects/batch`, {
     method: "POST",
     headers: {
@@ -143,6 +160,16 @@ async function uploadThroughBerth(options: LfsOptions, repo: string, source: str
   };
   const action = answer.objects?.[0]?.actions?.upload;
   if (!batch.ok || !action) throw new Error(`LFS batch gave no upload action: ${JSON.stringify(answer)}`);
+  if (useCurl) {
+    const code = await new Promise<string>((resolve, reject) => {
+      const args = ["-sS", "-T", source, "-H", "content-type: application/octet-stream", "-o", "/dev/null"];
+      execFile("curl", [...args, "-w", "%{http_code}", action.href], (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
+    });
+    if (code !== "200") throw new Error(`LFS upload by curl answered ${code}`);
+    return;
+  }
   const status = await new Promise<number>((resolve, reject) => {
     const request = http.request(action.href, {
       method: "PUT",
@@ -217,6 +244,22 @@ function curl(url: string, token: string): Promise<void> {
       else reject(new Error(`curl: ${stdout}`));
     });
   });
+}
+
+/** A copy made durable (fsynced) like Berth's, optionally hashing on the way. */
+async function durableCopy(source: string, target: string, hash: boolean): Promise<void> {
+  const stages = hash ? [hashing()] : [];
+  await pipeline([createReadStream(source), ...stages, createWriteStream(target)]);
+  const handle = await open(target, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function hasCurl(): Promise<boolean> {
+  return new Promise((resolve) => execFile("curl", ["--version"], (error) => resolve(!error)));
 }
 
 async function sha256Of(file: string): Promise<string> {

@@ -38,12 +38,22 @@ export function summaryRows(
   if (lfs) {
     const size = `${(lfs.sizeBytes / 2 ** 20).toFixed(0)} MiB`;
     rows.push(
-      transfer(`LFS download ${size} (GET resolve)`, lfs.download.berth, "disk read", lfs.download.diskRead, "≥ 0.7"),
-      ...(lfs.download.berthCurl === undefined
-        ? []
-        : [transfer("  same download by curl", lfs.download.berthCurl, "disk read", lfs.download.diskRead, "")]),
-      transfer(`LFS upload ${size} (batch + PUT)`, lfs.upload.berth, "disk write", lfs.upload.diskWrite, "≥ 0.7"),
-      transfer("  same upload", lfs.upload.berth, "disk write + SHA-256", lfs.upload.diskWritePlusSha256, ""),
+      transfer(
+        `LFS download ${size} (GET resolve, ${lfs.download.client})`,
+        lfs.download.berth,
+        "disk read",
+        lfs.download.diskRead,
+        "≥ 0.9",
+      ),
+      transfer("  same download by Node's http client", lfs.download.berthNode, "disk read", lfs.download.diskRead, ""),
+      transfer(
+        `LFS upload ${size} (batch + PUT, ${lfs.upload.client})`,
+        lfs.upload.berth,
+        "disk write",
+        lfs.upload.diskWrite,
+        "",
+      ),
+      transfer("  same upload", lfs.upload.berth, "disk write + SHA-256", lfs.upload.diskWritePlusSha256, "≥ 0.9"),
       transfer("  SHA-256 alone (reference)", lfs.upload.sha256Only, "disk write", lfs.upload.diskWrite, ""),
     );
   }

@@ -1,12 +1,14 @@
 import type { Config } from "./config.ts";
 import { createContext } from "./context.ts";
 import { buildApp } from "./http/app.ts";
+import { scheduleTempSweeps } from "./storage/temp-sweeper.ts";
 import { countUsers } from "./store/users.ts";
 
 /** Starts the server on the configured address; stops cleanly on SIGINT and SIGTERM. */
 export async function serve(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildApp(ctx);
+  const stopSweeps = scheduleTempSweeps(config.dataDir, ctx.logger);
   const address = await app.listen({ host: config.host, port: config.port });
   ctx.logger.info(
     { address, publicUrl: config.publicUrl, dataDir: config.dataDir, database: ctx.dialect },
@@ -20,6 +22,7 @@ export async function serve(config: Config): Promise<void> {
     );
   }
   const stop = async () => {
+    stopSweeps();
     await app.close();
     await ctx.close();
     process.exit(0);

@@ -21,6 +21,9 @@ import { HubError } from "../errors.ts";
 
 export const OID = /^[0-9a-f]{64}$/;
 
+/** Bytes an upload gathers before writing them: fewer, larger writes (a writev of the chunks). */
+const WRITE_BATCH = 4 * 1024 * 1024;
+
 export interface LfsStorage {
   /** The stored size, or undefined when the object is absent. */
   sizeOf(oid: string): Promise<number | undefined>;
@@ -75,14 +78,21 @@ export class FileLfsStorage implements LfsStorage {
     const hash = createHash("sha256");
     let received = 0;
     try {
+      // One pass: measure, stop the moment the body outgrows its size (a chunked body must not fill the
+      // disk first), hash, and hand the bytes on; the file takes them in large writes.
       const measure = new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
           received += chunk.length;
+          if (received > size) {
+            done(new HubError("Unprocessable", `Size mismatch: more than ${size} bytes received`));
+            return;
+          }
+          hash.update(chunk);
           done(null, chunk);
         },
+        highWaterMark: WRITE_BATCH,
       });
-      await pipeline(body, measure, createWriteStream(temp, { flags: "wx" }));
+      await pipeline(body, measure, createWriteStream(temp, { flags: "wx", highWaterMark: WRITE_BATCH }));
       const digest = hash.digest("hex");
       if (received !== size || digest !== oid) {
         throw new HubError(

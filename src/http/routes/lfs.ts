@@ -7,7 +7,7 @@
  * other credential, because Python and JS send none there. Every upload is checked for SHA-256 and size
  * before it becomes visible and is linked to the repo only then.
  */
-import { pipeline, type Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { authorizeRepo } from "../../auth/authorize.ts";
@@ -206,18 +206,9 @@ async function upload(
   if (declared !== undefined && Number(declared) !== size) {
     throw new HubError("Unprocessable", `Size mismatch: expected ${size} bytes, Content-Length says ${declared}`);
   }
-  // Stop reading the moment a chunked body outgrows the signed size, instead of filling the disk first.
-  let received = 0;
-  const bounded = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      received += chunk.length;
-      if (received > size) done(new HubError("Unprocessable", `Size mismatch: more than ${size} bytes received`));
-      else done(null, chunk);
-    },
-  });
-  // pipeline, not pipe: a client that hangs up mid-upload must fail the write, not leave it waiting.
-  const body = pipeline(request.raw, bounded, () => undefined);
-  await ctx.lfs.write(oid, size, body);
+  // The store stops reading the moment the body outgrows the signed size, and fails the write when the
+  // client hangs up mid-upload (its pipeline sees the request stream end early or error).
+  await ctx.lfs.write(oid, size, request.raw);
   await linkLfsObject(ctx.db, repo.id, oid, size, ctx.now());
   const uploader = userOf(principal);
   if (uploader) await recordLfsUpload(ctx.db, repo.id, oid, uploader.id, ctx.now());
