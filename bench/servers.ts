@@ -24,6 +24,8 @@ export async function startBerth(dataDir: string, secret: string): Promise<Child
     BERTH_PUBLIC_URL: url,
     BERTH_SECRET: secret,
     BERTH_LOG_LEVEL: "warn",
+    // One process, so every row compares one Berth process with one bare one (BENCH_WORKERS for more).
+    BERTH_WORKERS: process.env.BENCH_WORKERS ?? "1",
   });
 }
 

@@ -39,6 +39,8 @@ export interface Config {
   readonly gitQueueLength: number;
   /** Largest push, after decompression (BERTH_GIT_MAX_PUSH_MB). */
   readonly gitMaxPushBytes: number;
+  /** Server processes `berth serve` runs on the one port (BERTH_WORKERS; default: the cores). */
+  readonly workers: number;
 }
 
 export interface Secrets {
@@ -78,6 +80,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       overrides.gitMaxProcesses ?? positive(env, "BERTH_GIT_MAX_PROCESSES", Math.max(4, 2 * availableParallelism())),
     gitQueueLength: overrides.gitQueueLength ?? positive(env, "BERTH_GIT_QUEUE", 64),
     gitMaxPushBytes: overrides.gitMaxPushBytes ?? positive(env, "BERTH_GIT_MAX_PUSH_MB", 100 * 1024) * 1024 * 1024,
+    workers: overrides.workers ?? positive(env, "BERTH_WORKERS", availableParallelism()),
   });
 }
 

@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import type { Config } from "./config.ts";
 import { createContext } from "./context.ts";
 import { buildApp } from "./http/app.ts";
@@ -14,7 +15,8 @@ export async function serve(config: Config): Promise<void> {
     { address, publicUrl: config.publicUrl, dataDir: config.dataDir, database: ctx.dialect },
     "Berth is listening",
   );
-  if ((await countUsers(ctx.db)) === 0) {
+  // With several workers the primary has no server of its own; the first worker says it once.
+  if ((await countUsers(ctx.db)) === 0 && (cluster.isPrimary || cluster.worker?.id === 1)) {
     process.stderr.write(
       `\nBerth is running at ${config.publicUrl} with no accounts yet. Create the first one with:\n` +
         `  npx berth user create NAME --email EMAIL --admin --password-stdin\n` +
@@ -23,6 +25,7 @@ export async function serve(config: Config): Promise<void> {
   }
   const stop = async () => {
     stopSweeps();
+    app.draining = true;
     await app.close();
     await ctx.close();
     process.exit(0);

@@ -25,6 +25,13 @@ import { registerValidateYamlRoutes } from "./routes/validate-yaml.ts";
 import { registerWebRoutes } from "./routes/web.ts";
 import { registerWhoamiRoutes } from "./routes/whoami.ts";
 
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Set by a graceful stop before `close()`: every answer then closes its connection. */
+    draining: boolean;
+  }
+}
+
 export interface BuildAppOptions {
   /** Sees each route as it is registered: the fuzz test enumerates every route with it. */
   readonly onRoute?: (route: RouteOptions) => void;
@@ -44,12 +51,21 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
     // No request may hold a connection for nothing: idle sockets close, and the whole request has no
     // deadline of its own (an LFS upload of many gigabytes is legitimate) but its body does when held in
     // memory (body-guard.ts), and the request head must arrive promptly (below).
+    // A stopping server (a worker retired by a rolling restart) still serves what reached it.
+    return503OnClosing: false,
     connectionTimeout: ctx.config.idleTimeoutSeconds * 1000,
     requestTimeout: 0,
     // Node checks the header deadline on an interval (30 s by default): check every second instead.
     http: { headersTimeout: ctx.config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
   });
   if (options.onRoute) app.addHook("onRoute", options.onRoute);
+  // Draining (a graceful stop, a rolling restart): answers still go out, each closing its connection,
+  // so keep-alive clients move to another worker and the server can finish.
+  app.decorate("draining", false);
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    if (app.draining) reply.header("Connection", "close");
+    done(null, payload);
+  });
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("X-Request-Id", request.id);
     done();

@@ -24,6 +24,8 @@ export interface BerthServer {
    * are valid on the server. SQLite runs in WAL mode, so both processes may hold it open; close it when done.
    */
   openContext(): Promise<Context>;
+  /** The server process (with several workers: their primary). */
+  readonly pid: number | undefined;
   /** What the server wrote to stderr so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
@@ -37,6 +39,8 @@ export interface StartOptions {
    */
   readonly entry?: "cli" | "main";
   readonly startTimeoutMs?: number;
+  /** `berth serve --workers`; one unless a test is about several. */
+  readonly workers?: number;
   /** The data dir's mode before the server starts (mkdtemp makes it 0700), e.g. 0o755 as an older Berth left it. */
   readonly dataDirMode?: number;
 }
@@ -66,6 +70,7 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
     BERTH_SECRET: secret,
     BERTH_LOG_LEVEL: process.env.BERTH_TEST_LOG ?? "warn",
     BERTH_DATABASE_URL: databaseUrl ?? "",
+    BERTH_WORKERS: String(options.workers ?? 1),
   };
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -91,6 +96,7 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
     url,
     dataDir,
     databaseUrl,
+    pid: child.pid,
     output: () => output,
     stop,
     async openContext() {
