@@ -20,6 +20,7 @@ import * as repoRedirect from "./migrations/004-repo-redirect.ts";
 import * as loginAttempts from "./migrations/005-login-attempts.ts";
 import * as lfsUploads from "./migrations/006-lfs-uploads.ts";
 import * as xet from "./migrations/007-xet.ts";
+import * as oauth from "./migrations/011-oauth.ts";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   "005-login-attempts": loginAttempts,
   "006-lfs-uploads": lfsUploads,
   "007-xet": xet,
+  "011-oauth": oauth,
 };
 
 class StaticProvider implements MigrationProvider {
