@@ -87,7 +87,11 @@ export type RepoAction =
    */
   | "repo.inference";
 
-export type NamespaceAction = "repo.create" | "org.members.read" | "org.members.write";
+/**
+ * `apps.write`: register, rotate and delete the namespace's OAuth apps (issue 12): its own user, or an
+ * admin of the org; a web session only (like token management, no token may do it).
+ */
+export type NamespaceAction = "repo.create" | "org.members.read" | "org.members.write" | "apps.write";
 
 export type Denial =
   /** The repo does not exist for this principal (missing, or private and not theirs). */
@@ -298,9 +302,16 @@ export function authorizeNamespace(
       userMay = namespace.kind === "org" && (siteAdmin || orgRole === "admin");
       message = `You must be an admin of ${namespace.name} to manage its members`;
       break;
+    case "apps.write":
+      userMay = own || siteAdmin || (namespace.kind === "org" && orgRole === "admin");
+      message = `You must be an admin of ${namespace.name} to manage its OAuth apps`;
+      break;
   }
   if (!userMay) return deny({ type: "user-lacks", message });
   if (principal.type === "session") return ALLOW;
+  if (action === "apps.write") {
+    return deny({ type: "user-lacks", message: "Tokens cannot manage OAuth apps: sign in on the web to do this" });
+  }
 
   const token = principal.token;
   if (action === "repo.create" && token.app) {
