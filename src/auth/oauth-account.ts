@@ -39,6 +39,7 @@ export async function recordConsent(ctx: Context, input: ConsentInput): Promise<
       grantId: input.grantId,
       orgs,
       fineGrained: scopesToFineGrained(scopes, { _id: input.user.id, name: input.user.name }, orgs),
+      scopes,
       // No value hashes to this: an app token is reached only through its access tokens.
       hash: hashSecret(ctx.secrets.tokenKey, `app-token:${input.grantId}`),
     },

@@ -68,6 +68,8 @@ export interface TokenApp {
   readonly grantId: string;
   /** The orgs the user let the app reach at consent. */
   readonly orgs: readonly { readonly _id: string; readonly name: string }[];
+  /** The scopes granted. */
+  readonly scopes: readonly string[];
 }
 
 export interface Token {

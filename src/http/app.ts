@@ -15,6 +15,7 @@ import { registerFileRoutes } from "./routes/files.ts";
 import { registerGitRoutes } from "./routes/git.ts";
 import { registerInferenceRoutes } from "./routes/inference.ts";
 import { registerLfsRoutes } from "./routes/lfs.ts";
+import { registerOAuthAppRoutes } from "./routes/oauth-apps.ts";
 import { registerOAuthMount } from "./routes/oauth-mount.ts";
 import { registerOrgRoutes } from "./routes/orgs.ts";
 import { registerPreuploadRoutes } from "./routes/preupload.ts";
@@ -82,6 +83,7 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
   registerWhoamiRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
+  registerOAuthAppRoutes(app, ctx);
   registerFileRoutes(app, ctx);
   registerTreeRoutes(app, ctx);
   registerRefRoutes(app, ctx);

@@ -27,6 +27,7 @@ import type { KeySet } from "../auth/oauth-keys.ts";
 import type { Context } from "../context.ts";
 import { OAUTH_SCOPE_NAMES } from "../domain/oauth-scopes.ts";
 import { generateOAuthTokenValue, hashSecret } from "../domain/token-format.ts";
+import { findAppToken } from "../store/app-tokens.ts";
 import { findSession } from "../store/sessions.ts";
 import { completeOAuthRequest, OAUTH_ERRORS } from "./oauth-request.ts";
 import { CONTENT_SECURITY_POLICY } from "./web-support.ts";
@@ -83,6 +84,25 @@ export function createOAuthProvider(ctx: Context, keys: KeySet, views: OAuthView
         ? interactionPolicy.Check.NO_NEED_TO_PROMPT
         : interactionPolicy.Check.REQUEST_PROMPT;
     }),
+  );
+
+  // Asking for an org the grant does not reach yet (`orgIds`) asks for consent again.
+  policy.get("consent").checks.add(
+    new interactionPolicy.Check(
+      "orgs_requested",
+      "The app asks for organizations not granted yet",
+      async (koa: KoaContextLike) => {
+        const asked = String(koa.oidc.params?.orgIds ?? "")
+          .split(/[\s,]+/)
+          .filter((id) => id.length > 0);
+        if (asked.length === 0) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        const grantId = (koa.oidc.entities.Grant as { jti?: string } | undefined)?.jti;
+        const granted = grantId ? ((await findAppToken(ctx.db, grantId))?.app?.orgs ?? []) : [];
+        return asked.every((id) => granted.some((org) => org._id === id))
+          ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+          : interactionPolicy.Check.REQUEST_PROMPT;
+      },
+    ),
   );
 
   const provider = new Provider(ctx.config.publicUrl, {
@@ -207,7 +227,11 @@ export function createOAuthProvider(ctx: Context, keys: KeySet, views: OAuthView
   provider.proxy = ctx.config.secureCookies;
 
   // Hub-shaped access token values, so they are Berth credentials a scanner recognises.
-  provider.AccessToken.prototype.generateTokenId = generateOAuthTokenValue;
+  provider.AccessToken.prototype.generateTokenId = function generateTokenId(this: { format?: string }) {
+    // What the library's own id generator records besides the value: the token is opaque.
+    this.format = "opaque";
+    return generateOAuthTokenValue();
+  };
   // Client secrets are stored hashed: compare the presented one by its hash, in constant time.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(
     this: { clientSecret?: string },

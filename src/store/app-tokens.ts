@@ -16,6 +16,7 @@ export interface AppTokenInput {
   readonly grantId: string;
   readonly orgs: readonly { readonly _id: string; readonly name: string }[];
   readonly fineGrained: FineGrained;
+  readonly scopes: readonly string[];
   readonly hash: string;
 }
 
@@ -26,7 +27,11 @@ export async function upsertAppToken(db: Db, input: AppTokenInput, now: Date): P
     .select("id")
     .where("oauth_grant_id", "=", input.grantId)
     .executeTakeFirst();
-  const changes = { fine_grained: JSON.stringify(input.fineGrained), oauth_org_ids: JSON.stringify(input.orgs) };
+  const changes = {
+    fine_grained: JSON.stringify(input.fineGrained),
+    oauth_org_ids: JSON.stringify(input.orgs),
+    oauth_scopes: input.scopes.join(" "),
+  };
   if (existing) {
     await db.updateTable("token").set(changes).where("id", "=", existing.id).execute();
     return;

@@ -53,6 +53,8 @@ export interface TokenTable {
   oauth_grant_id?: string | null;
   /** JSON `[{_id, name}]`. */
   oauth_org_ids?: string | null;
+  /** The grant's scopes, space-separated. */
+  oauth_scopes?: string | null;
 }
 
 export interface SessionTable {

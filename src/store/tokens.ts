@@ -25,6 +25,7 @@ function toToken(row: TokenTable): Token {
             clientId: row.oauth_client_id,
             grantId: row.oauth_grant_id,
             orgs: row.oauth_org_ids ? (JSON.parse(row.oauth_org_ids) as { _id: string; name: string }[]) : [],
+            scopes: (row.oauth_scopes ?? "").split(" ").filter((scope) => scope.length > 0),
           }
         : undefined,
   };

@@ -71,7 +71,7 @@ declare module "oidc-provider" {
     proxy: boolean;
     Grant: GrantConstructor;
     Client: { prototype: ClientLike; find(id: string): Promise<ClientLike | undefined> };
-    AccessToken: { prototype: { generateTokenId(): string } };
+    AccessToken: { prototype: { generateTokenId(this: { format?: string }): string } };
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     use(middleware: (ctx: KoaContextLike, next: () => Promise<void>) => Promise<void>): void;
     on(event: string, listener: (...args: unknown[]) => void): void;

@@ -61,6 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable("token").addColumn("oauth_client_id", "text").execute();
   await db.schema.alterTable("token").addColumn("oauth_grant_id", "text").execute();
   await db.schema.alterTable("token").addColumn("oauth_org_ids", "text").execute();
+  await db.schema.alterTable("token").addColumn("oauth_scopes", "text").execute();
   await db.schema.createIndex("token_oauth_grant_idx").on("token").column("oauth_grant_id").unique().execute();
 
   await db.schema
