@@ -22,7 +22,7 @@ export interface TestContext extends Context {
 export async function makeTestContext(
   dialect: TestDialect,
   overrides: ConfigOverrides = {},
-  seams: Pick<ContextOverrides, "trace"> = {},
+  seams: Pick<ContextOverrides, "trace"> & { oidcClientSecret?: string } = {},
 ): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "berth-test-"));
   const schema = dialect === "postgres" ? testSchemaName("t") : undefined;
@@ -32,11 +32,11 @@ export async function makeTestContext(
   );
   let offset = 0;
   const ctx = await createContext(config, {
-    secrets: { tokenKey: randomBytes(32) },
+    secrets: { tokenKey: randomBytes(32), oidcClientSecret: seams.oidcClientSecret },
     logger: pino({ level: process.env.BERTH_TEST_LOG ?? "silent" }),
     now: () => new Date(Date.now() + offset),
     ...(schema ? { pgSchema: schema } : {}),
-    ...seams,
+    ...(seams.trace ? { trace: seams.trace } : {}),
   });
   return Object.assign(ctx, {
     advance(ms: number) {

@@ -19,6 +19,7 @@ import { registerWebAuthRoutes } from "./web-auth.ts";
 import { registerWebOAuthRoutes } from "./web-oauth.ts";
 import { registerWebOrgRoutes } from "./web-orgs.ts";
 import { registerWebRepoRoutes } from "./web-repos.ts";
+import { registerWebSsoRoutes } from "./web-sso.ts";
 import { registerWebTokenRoutes } from "./web-tokens.ts";
 
 const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../web/assets");
@@ -75,6 +76,7 @@ export function registerWebRoutes(app: FastifyInstance, ctx: Context, oauth: OAu
     });
     registerWebAuthRoutes(scope, ctx);
     registerWebOAuthRoutes(scope, ctx, oauth);
+    registerWebSsoRoutes(scope, ctx);
     registerWebTokenRoutes(scope, ctx);
     registerWebOrgRoutes(scope, ctx);
     registerWebRepoRoutes(scope, ctx);
