@@ -17,6 +17,7 @@ import type { OAuthService } from "../oauth-service.ts";
 import { securityHeaders, seeOther, sendPage, viewerOf } from "../web-support.ts";
 import { registerWebAuthRoutes } from "./web-auth.ts";
 import { registerWebOAuthRoutes } from "./web-oauth.ts";
+import { registerWebOAuthAppRoutes } from "./web-oauth-apps.ts";
 import { registerWebOrgRoutes } from "./web-orgs.ts";
 import { registerWebRepoRoutes } from "./web-repos.ts";
 import { registerWebSsoRoutes } from "./web-sso.ts";
@@ -77,6 +78,7 @@ export function registerWebRoutes(app: FastifyInstance, ctx: Context, oauth: OAu
     registerWebAuthRoutes(scope, ctx);
     registerWebOAuthRoutes(scope, ctx, oauth);
     registerWebSsoRoutes(scope, ctx);
+    registerWebOAuthAppRoutes(scope, ctx);
     registerWebTokenRoutes(scope, ctx);
     registerWebOrgRoutes(scope, ctx);
     registerWebRepoRoutes(scope, ctx);
