@@ -282,6 +282,39 @@ describe.each(testDialects())("OAuth provider on %s", (dialect) => {
       void verifier;
     });
 
+    it("asks to sign in again once the Berth session is gone, instead of handing out a code", async () => {
+      const { clientId } = await registerApp({
+        name: "Space",
+        redirectUris: ["https://app.example/cb"],
+        scopes: ["profile", "read-repos"],
+        public: true,
+      });
+      await consentAndCode(clientId, "https://app.example/cb");
+      // Authorized and signed in: the next request gets a code at once.
+      expect((await authorize(clientId, "https://app.example/cb")).consent.location).toContain("code=");
+      const out = await browser.request("POST", "/logout", { csrf: sessionHeaders.headers["x-csrf-token"] ?? "" });
+      expect(out.statusCode).toBe(303);
+      const again = await authorize(clientId, "https://app.example/cb");
+      expect(again.consent.location).toBeUndefined();
+      expect(again.consent.response.body).toContain("Sign in to Berth");
+    });
+
+    it("bounds the bodies it reads itself, with a clear 4xx", async () => {
+      const big = await postForm(app, "/oauth/token", {
+        grant_type: "refresh_token",
+        refresh_token: "x".repeat(100_000),
+      });
+      expect(big.statusCode).toBe(400);
+      expect(big.json().error).toBe("invalid_request");
+      const json = await app.inject({
+        method: "POST",
+        url: "/oauth/revoke",
+        payload: { token: "x" },
+        headers: { "content-type": "application/json" },
+      });
+      expect(json.statusCode).toBe(400);
+    });
+
     it("refuses a redirect URI that is not registered, and requires PKCE for a public app", async () => {
       const { clientId } = await registerApp({ name: "Web", redirectUris: ["https://app.example/cb"], public: true });
       const { consent } = await authorize(clientId, "https://app.example/other");
