@@ -99,7 +99,7 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
   registerValidateYamlRoutes(app);
   const oauth = await OAuthService.start(ctx, oauthViews(ctx));
   app.addHook("onClose", async () => oauth.close());
-  registerOAuthMount(app, oauth);
+  registerOAuthMount(app, oauth, ctx.config.bodyTimeoutSeconds);
   registerWebRoutes(app, ctx, oauth);
   return app;
 }

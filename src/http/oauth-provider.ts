@@ -17,7 +17,6 @@
  *   session cookie is missing or names another user, so signing out of Berth signs out of it too.
  * - Cookies are signed with keys derived from the server secret; signing keys come from oauth-keys.ts.
  */
-import type { IncomingMessage } from "node:http";
 import Provider, { type ClientLike, interactionPolicy, type KoaContextLike, type ProviderLike } from "oidc-provider";
 import { SESSION_COOKIE } from "../auth/authenticate.ts";
 import { findAccountClaims } from "../auth/oauth-account.ts";
@@ -260,5 +259,3 @@ function originOf(uri: string): string | undefined {
     return undefined;
   }
 }
-
-export type OAuthRequest = IncomingMessage;

@@ -49,6 +49,10 @@ export async function completeOAuthRequest(ctx: Context, koa: KoaContextLike, ne
     koa.req.body = form;
   }
   await next();
+  // A path or method the provider does not serve: answer like the rest of the API, in JSON.
+  if (koa.status >= 400 && (koa.body === undefined || koa.body === null)) {
+    return oauthError(koa, koa.status, koa.status === 404 ? "not_found" : "invalid_request", "No such OAuth endpoint");
+  }
   if (isDevice && koa.status === 200 && koa.body && typeof koa.body === "object") {
     const body = koa.body as Record<string, unknown>;
     for (const field of ["verification_uri", "verification_uri_complete"]) {
