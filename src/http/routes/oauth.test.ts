@@ -282,6 +282,34 @@ describe.each(testDialects())("OAuth provider on %s", (dialect) => {
       void verifier;
     });
 
+    it("lets only the owner's web session manage an app: not a token, not another user", async () => {
+      const { clientId } = await registerApp({ name: "Mine", redirectUris: ["https://app.example/cb"] });
+      const me = await deviceLogin();
+      const asToken = await app.inject({
+        method: "POST",
+        url: "/api/settings/oauth-apps",
+        headers: bearer(me.access_token),
+        payload: { name: "Minted", redirectUris: ["https://evil.example/cb"] },
+      });
+      expect(asToken.statusCode).toBe(403);
+      await seedUser(ctx, "bob");
+      const bob = new InjectBrowser(app);
+      await bob.signIn("bob");
+      const cookies = Object.fromEntries(bob.cookies);
+      const csrf = (await app.inject({ url: "/api/auth/session", cookies })).json().csrfToken as string;
+      for (const [method, url] of [
+        ["POST", `/api/settings/oauth-apps/${clientId}/secret`],
+        ["DELETE", `/api/settings/oauth-apps/${clientId}`],
+      ] as const) {
+        const response = await app.inject({ method, url, cookies, headers: { "x-csrf-token": csrf } });
+        expect(response.statusCode, url).toBe(404);
+      }
+      expect((await app.inject({ url: "/api/settings/oauth-apps", cookies })).json()).toEqual([]);
+      const mine = (await app.inject({ url: "/api/settings/oauth-apps", ...sessionHeaders })).json();
+      expect(mine.map((entry: { clientId: string }) => entry.clientId)).toContain(clientId);
+      expect(JSON.stringify(mine)).not.toMatch(/berth_cs_/);
+    });
+
     it("asks to sign in again once the Berth session is gone, instead of handing out a code", async () => {
       const { clientId } = await registerApp({
         name: "Space",

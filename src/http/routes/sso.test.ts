@@ -74,6 +74,7 @@ describe.each(testDialects())("SSO through an external OpenID provider on %s", (
           label: "Sign in with Company SSO",
           allowHttp: true,
         },
+        allowSignup: true,
       },
       { oidcClientSecret: SECRET },
     );
@@ -123,6 +124,7 @@ describe.each(testDialects())("SSO through an external OpenID provider on %s", (
       payload: { username: "founder", password: TEST_PASSWORD },
     });
     expect(password.statusCode).toBe(403);
+    expect((await app.inject({ url: "/join" })).statusCode).toBe(404);
     const page = await app.inject({ url: "/login" });
     expect(page.body).toContain("Sign in with Company SSO");
     expect(page.body).not.toContain('name="password"');
