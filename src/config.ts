@@ -41,15 +41,56 @@ export interface Config {
   readonly gitMaxPushBytes: number;
   /** Server processes `berth serve` runs on the one port (BERTH_WORKERS; default: the cores). */
   readonly workers: number;
+  /** OAuth (issue 12): lifetime of an app's access token (BERTH_OAUTH_ACCESS_TOKEN_HOURS, default 8). */
+  readonly oauthAccessTokenTtlSeconds: number;
+  /** Lifetime of the access token `hf auth login` gets, renewed by refresh (default 30 days, as the Hub). */
+  readonly oauthCliAccessTokenTtlSeconds: number;
+  /** Signing keys are replaced after this many days (BERTH_OIDC_KEY_ROTATION_DAYS, default 90). */
+  readonly oidcKeyRotationDays: number;
+  /** Sign-in with a password; off with BERTH_PASSWORD_SIGNIN=off, when SSO is the only way in. */
+  readonly passwordSignIn: boolean;
+  /** Sign-in through an external OpenID Connect provider (BERTH_OIDC_*), or undefined. */
+  readonly sso: SsoConfig | undefined;
+}
+
+/** SSO: Berth as a relying party. The client secret is in Secrets. */
+export interface SsoConfig {
+  /** BERTH_OIDC_ISSUER: the provider's issuer URL (its discovery document is read from it). */
+  readonly issuer: string;
+  /** BERTH_OIDC_CLIENT_ID. */
+  readonly clientId: string;
+  /** BERTH_OIDC_SCOPES, default `openid profile email`. */
+  readonly scopes: string;
+  /** BERTH_OIDC_GROUPS_CLAIM, default `groups`: the claim listing the person's groups. */
+  readonly groupsClaim: string;
+  /**
+   * BERTH_OIDC_GROUP_MAP: `group=org:role` pairs, comma-separated (`eng=acme:write,leads=acme:admin`).
+   * At every SSO sign-in the person's role in each mapped org is the highest their groups give; a
+   * person in none of an org's groups is removed from it. Orgs not named here are left alone.
+   */
+  readonly groupMappings: readonly GroupMapping[];
+  /** BERTH_OIDC_LABEL: the button's text, default "Sign in with SSO". */
+  readonly label: string;
+  /** BERTH_OIDC_ALLOW_HTTP=1 lets the issuer be plain http (a provider on this machine, tests). */
+  readonly allowHttp: boolean;
+}
+
+export interface GroupMapping {
+  readonly group: string;
+  readonly org: string;
+  readonly role: "read" | "contributor" | "write" | "admin";
 }
 
 export interface Secrets {
   /** HMAC key for token and session hashes. Never in the database, never logged. */
   readonly tokenKey: Buffer;
+  /** BERTH_OIDC_CLIENT_SECRET: Berth's secret at the SSO provider, when it has one. */
+  readonly oidcClientSecret?: string | undefined;
 }
 
-export interface ConfigOverrides extends Partial<Omit<Config, "publicUrl" | "secureCookies">> {
+export interface ConfigOverrides extends Partial<Omit<Config, "publicUrl" | "secureCookies" | "sso">> {
   publicUrl?: string | undefined;
+  sso?: SsoConfig | undefined;
 }
 
 const truthy = new Set(["1", "true", "yes", "on"]);
@@ -81,7 +122,50 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     gitQueueLength: overrides.gitQueueLength ?? positive(env, "BERTH_GIT_QUEUE", 64),
     gitMaxPushBytes: overrides.gitMaxPushBytes ?? positive(env, "BERTH_GIT_MAX_PUSH_MB", 100 * 1024) * 1024 * 1024,
     workers: overrides.workers ?? positive(env, "BERTH_WORKERS", availableParallelism()),
+    oauthAccessTokenTtlSeconds:
+      overrides.oauthAccessTokenTtlSeconds ?? positive(env, "BERTH_OAUTH_ACCESS_TOKEN_HOURS", 8) * 3600,
+    oauthCliAccessTokenTtlSeconds: overrides.oauthCliAccessTokenTtlSeconds ?? 30 * 24 * 3600,
+    oidcKeyRotationDays: overrides.oidcKeyRotationDays ?? positive(env, "BERTH_OIDC_KEY_ROTATION_DAYS", 90),
+    passwordSignIn:
+      overrides.passwordSignIn ??
+      !["0", "false", "no", "off"].includes((env.BERTH_PASSWORD_SIGNIN ?? "").toLowerCase()),
+    sso: "sso" in overrides ? overrides.sso : ssoFromEnv(env),
   });
+}
+
+function ssoFromEnv(env: NodeJS.ProcessEnv): SsoConfig | undefined {
+  const issuer = env.BERTH_OIDC_ISSUER;
+  if (!issuer) return undefined;
+  const clientId = env.BERTH_OIDC_CLIENT_ID;
+  if (!clientId) throw new Error("BERTH_OIDC_ISSUER needs BERTH_OIDC_CLIENT_ID");
+  return {
+    issuer: stripSlash(issuer),
+    clientId,
+    scopes: env.BERTH_OIDC_SCOPES || "openid profile email",
+    groupsClaim: env.BERTH_OIDC_GROUPS_CLAIM || "groups",
+    groupMappings: parseGroupMap(env.BERTH_OIDC_GROUP_MAP ?? ""),
+    label: env.BERTH_OIDC_LABEL || "Sign in with SSO",
+    allowHttp: truthy.has((env.BERTH_OIDC_ALLOW_HTTP ?? "").toLowerCase()),
+  };
+}
+
+const MAPPING = /^([^=,]+)=([A-Za-z0-9][A-Za-z0-9._-]*):(read|contributor|write|admin)$/;
+
+/** `group=org:role,…`; a malformed pair stops the start with a message naming it. */
+export function parseGroupMap(text: string): GroupMapping[] {
+  return text
+    .split(",")
+    .map((pair) => pair.trim())
+    .filter((pair) => pair.length > 0)
+    .map((pair) => {
+      const match = MAPPING.exec(pair);
+      if (!match?.[1] || !match[2] || !match[3]) {
+        throw new Error(
+          `BERTH_OIDC_GROUP_MAP: "${pair}" is not group=org:role (role read, contributor, write or admin)`,
+        );
+      }
+      return { group: match[1].trim(), org: match[2], role: match[3] as GroupMapping["role"] };
+    });
 }
 
 /**
@@ -93,7 +177,7 @@ export function loadSecrets(config: Config, env: NodeJS.ProcessEnv = process.env
   const fromEnv = env.BERTH_SECRET;
   if (fromEnv !== undefined && fromEnv !== "") {
     if (fromEnv.length < 32) throw new Error("BERTH_SECRET must be at least 32 characters");
-    return Object.freeze({ tokenKey: Buffer.from(fromEnv, "utf8") });
+    return Object.freeze({ tokenKey: Buffer.from(fromEnv, "utf8"), oidcClientSecret: env.BERTH_OIDC_CLIENT_SECRET });
   }
   const file = path.join(config.dataDir, "secret.key");
   if (!existsSync(file)) {
@@ -106,7 +190,10 @@ export function loadSecrets(config: Config, env: NodeJS.ProcessEnv = process.env
     }
     chmodSync(file, 0o600);
   }
-  return Object.freeze({ tokenKey: Buffer.from(readFileSync(file, "utf8").trim(), "utf8") });
+  return Object.freeze({
+    tokenKey: Buffer.from(readFileSync(file, "utf8").trim(), "utf8"),
+    oidcClientSecret: env.BERTH_OIDC_CLIENT_SECRET,
+  });
 }
 
 /** A positive integer from the environment, or the default; anything else stops the start with a message. */

@@ -1,14 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { generateTokenValue } from "./domain/token-format.ts";
+import { generateOAuthTokenValue, generateTokenValue } from "./domain/token-format.ts";
 import { redactFields, redactTokens } from "./log-redaction.ts";
 
 const token = generateTokenValue();
+const oauth = generateOAuthTokenValue();
 const letters = token.slice(3);
 const hex = (text: string) => [...text].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join("");
 
 describe("redactTokens", () => {
   it.each([
     ["a plain token", `/x?token=${token}`, "/x?token=hf_[redacted]"],
+    ["an OAuth access token", `Bearer ${oauth}`, "Bearer hf_[redacted]"],
+    ["an OAuth access token, encoded", `/x?t=${hex(oauth)}`, "/x?t=[redacted]"],
     ["the first letter encoded", `/x?token=%68f_${letters}`, "/x?token=[redacted]"],
     ["the second letter encoded", `/x/h%66_${letters}/y`, "/x/[redacted]/y"],
     ["the underscore encoded, lower-case hex", `/x?t=hf%5f${letters}&a=1`, "/x?t=[redacted]&a=1"],

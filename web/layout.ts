@@ -5,6 +5,10 @@ export interface Viewer {
   readonly user: { readonly name: string; readonly fullname: string } | undefined;
   readonly csrf: string | undefined;
   readonly allowSignup: boolean;
+  /** The SSO button's label, when SSO is configured (issue 12). */
+  readonly ssoLabel?: string | undefined;
+  /** False when password sign-in is turned off. */
+  readonly passwordSignIn?: boolean;
 }
 
 export interface PageOptions {
@@ -12,8 +16,16 @@ export interface PageOptions {
   readonly viewer: Viewer;
   readonly body: SafeHtml;
   /** Settings pages show the settings side navigation with this item current. */
-  readonly settingsTab?: "tokens";
+  readonly settingsTab?: SettingsTab;
 }
+
+export type SettingsTab = "tokens" | "applications" | "connected";
+
+const SETTINGS_TABS: readonly (readonly [SettingsTab, string, string])[] = [
+  ["tokens", "/settings/tokens", "Access Tokens"],
+  ["applications", "/settings/applications", "OAuth Apps"],
+  ["connected", "/settings/connected-applications", "Connected Apps"],
+];
 
 /** The hidden CSRF field every state-changing form carries (checked by the auth hook). */
 export function csrfField(viewer: Viewer): SafeHtml {
@@ -30,7 +42,10 @@ export function layout(options: PageOptions): string {
   const main = options.settingsTab
     ? html`<div class="settings">
         <nav aria-label="Settings" class="side-nav">
-          <ul><li><a href="/settings/tokens" aria-current="page">Access Tokens</a></li></ul>
+          <ul>${SETTINGS_TABS.map(
+            ([tab, href, label]) =>
+              html`<li><a href="${href}" ${tab === options.settingsTab && html`aria-current="page"`}>${label}</a></li>`,
+          )}</ul>
         </nav>
         <div class="settings-body">${options.body}</div>
       </div>`

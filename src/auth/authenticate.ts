@@ -11,6 +11,12 @@
  * it is refused as `expired-token`, so the caller can say when it ended, and its use is not recorded.
  * A revocation by any process is honoured by every process on its next request.
  *
+ * OAuth access token (issue 12): `hf_oauth_` + 34 letters, checked the same way (shape and CRC, then one
+ * indexed lookup by HMAC), joined with its app token and owner. It is refused once past its expiry or
+ * once its app token is deleted (the row goes with it). Its rights are those of a fine-grained token
+ * computed from its scopes and the orgs chosen at consent (domain/oauth-scopes.ts); its use counts as
+ * a use of the app token.
+ *
  * Session: cookie `berth_session` holding 32 random bytes (base64url); the store keeps only its HMAC,
  * with an expiry. Its CSRF token is HMAC(key, "csrf:" + cookie): derived, so nothing more is stored,
  * and a page can be given it at any time. Sessions live `sessionTtlSeconds`; sign-out deletes the row.
@@ -18,8 +24,10 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Context } from "../context.ts";
 import type { User } from "../domain/entities.ts";
+import { parseScopes, scopesToFineGrained } from "../domain/oauth-scopes.ts";
 import { isExpired, type Token } from "../domain/token.ts";
-import { hashSecret, isWellFormedToken } from "../domain/token-format.ts";
+import { hashSecret, isWellFormedOAuthToken, isWellFormedToken } from "../domain/token-format.ts";
+import { type AccessTokenCredential, findAccessTokenCredential } from "../store/oauth-access-tokens.ts";
 import { findSession } from "../store/sessions.ts";
 import { findTokenByHash } from "../store/tokens.ts";
 import { ANONYMOUS, type Principal, type UserRef } from "./principal.ts";
@@ -67,6 +75,7 @@ export async function authenticateToken(
   value: string,
   use: Pick<Credentials, "ip" | "userAgent">,
 ): Promise<Principal | ExpiredToken | null> {
+  if (isWellFormedOAuthToken(value)) return authenticateOAuthToken(ctx, value, use);
   if (!isWellFormedToken(value)) return null;
   const hash = hashSecret(ctx.secrets.tokenKey, value);
   const now = ctx.now();
@@ -83,12 +92,62 @@ export async function authenticateToken(
   const { token } = entry;
   // Before the last-use note: a refused use is no use, and must not look like one in the token list.
   if (token.expiresAt && isExpired(token, now)) return { type: "expired-token", expiredAt: token.expiresAt };
-  // Last use is written at most once a minute per token, after the response path has moved on.
-  if (at - entry.notedAt >= LAST_USED_INTERVAL_MS && !ctx.tokenUses.has(token.id)) {
-    ctx.tokenUses.note(token.id, { at: now, ip: use.ip, userAgent: use.userAgent });
-    entry.notedAt = at;
-  }
+  if (at - entry.notedAt >= LAST_USED_INTERVAL_MS && noteUse(ctx, token, now, use)) entry.notedAt = at;
   return entry.principal;
+}
+
+/**
+ * Asks for a last-use record (written at most once a minute per token, after the response path has
+ * moved on), unless one is already pending; true when it asked.
+ */
+function noteUse(ctx: Context, token: Token, now: Date, use: Pick<Credentials, "ip" | "userAgent">): boolean {
+  if (ctx.tokenUses.has(token.id)) return false;
+  ctx.tokenUses.note(token.id, { at: now, ip: use.ip, userAgent: use.userAgent });
+  return true;
+}
+
+async function authenticateOAuthToken(
+  ctx: Context,
+  value: string,
+  use: Pick<Credentials, "ip" | "userAgent">,
+): Promise<Principal | null> {
+  const found = await findAccessTokenCredential(ctx.db, hashSecret(ctx.secrets.tokenKey, value));
+  const now = ctx.now();
+  if (!found || !isLiveAccessToken(found, now)) return null;
+  const last = found.token.lastUsedAt?.getTime() ?? 0;
+  if (now.getTime() - last >= LAST_USED_INTERVAL_MS) noteUse(ctx, found.token, now, use);
+  return oauthPrincipal(found);
+}
+
+export function isLiveAccessToken(found: AccessTokenCredential, now: Date): boolean {
+  return found.token.app !== undefined && found.accessToken.expiresAt.getTime() > now.getTime();
+}
+
+/** The principal an OAuth access token stands for: its app token, capped by the token's scopes. */
+export function oauthPrincipal(found: AccessTokenCredential): Principal {
+  const { token, user, accessToken } = found;
+  const orgs = token.app?.orgs ?? [];
+  const scopes = parseScopes(accessToken.scope);
+  return {
+    type: "token",
+    user: toUserRef(user),
+    token: {
+      id: token.id,
+      hash: found.hash,
+      displayName: token.displayName,
+      role: "fineGrained",
+      fineGrained: scopesToFineGrained(scopes, { _id: user.id, name: user.name }, orgs),
+      createdAt: accessToken.createdAt,
+      expiresAt: accessToken.expiresAt,
+      lastUsedAt: token.lastUsedAt,
+      app: {
+        clientId: accessToken.clientId,
+        accessTokenId: accessToken.id,
+        scopes,
+        orgIds: orgs.map((org) => org._id),
+      },
+    },
+  };
 }
 
 /** The principal a live token stands for. */

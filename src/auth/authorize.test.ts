@@ -21,6 +21,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AccessStatus, Gated, Repo } from "../domain/entities.ts";
+import { OAUTH_SCOPE_NAMES, scopesToFineGrained } from "../domain/oauth-scopes.ts";
 import type { FineGrained, OrgRole, Permission, ScopedPermissions } from "../domain/token.ts";
 import {
   authorizeNamespace,
@@ -404,23 +405,34 @@ const NS_RELATIONS = [
   "org-non-member",
 ] as const;
 type NsRelation = (typeof NS_RELATIONS)[number];
-const NS_ACTIONS: NamespaceAction[] = ["repo.create", "org.members.read", "org.members.write"];
+const NS_ACTIONS: NamespaceAction[] = ["repo.create", "org.members.read", "org.members.write", "apps.write"];
 
-/** §5: create needs write on the namespace; members are read by members, managed by org admins. */
+/**
+ * §5: create needs write on the namespace; members are read by members, managed by org admins. OAuth
+ * apps (issue 12) are managed by the namespace's own user or an org admin, through a web session only.
+ */
 const NS_USER_MAY: Record<NsRelation, Record<NamespaceAction, boolean>> = {
-  "own-user-ns": { "repo.create": true, "org.members.read": false, "org.members.write": false },
-  "other-user-ns": { "repo.create": false, "org.members.read": false, "org.members.write": false },
-  "org-read": { "repo.create": false, "org.members.read": true, "org.members.write": false },
-  "org-contributor": { "repo.create": true, "org.members.read": true, "org.members.write": false },
-  "org-write": { "repo.create": true, "org.members.read": true, "org.members.write": false },
-  "org-admin": { "repo.create": true, "org.members.read": true, "org.members.write": true },
-  "org-non-member": { "repo.create": false, "org.members.read": false, "org.members.write": false },
+  "own-user-ns": { "repo.create": true, "org.members.read": false, "org.members.write": false, "apps.write": true },
+  "other-user-ns": { "repo.create": false, "org.members.read": false, "org.members.write": false, "apps.write": false },
+  "org-read": { "repo.create": false, "org.members.read": true, "org.members.write": false, "apps.write": false },
+  "org-contributor": { "repo.create": true, "org.members.read": true, "org.members.write": false, "apps.write": false },
+  "org-write": { "repo.create": true, "org.members.read": true, "org.members.write": false, "apps.write": false },
+  "org-admin": { "repo.create": true, "org.members.read": true, "org.members.write": true, "apps.write": true },
+  "org-non-member": {
+    "repo.create": false,
+    "org.members.read": false,
+    "org.members.write": false,
+    "apps.write": false,
+  },
 };
 const NS_NEEDED: Record<NamespaceAction, Permission> = {
   "repo.create": "repo.write",
   "org.members.read": "org.read",
   "org.members.write": "org.write",
+  // No permission lets a token manage apps; the principal is built with one to show it does not help.
+  "apps.write": "org.write",
 };
+const TOKENS_CANNOT: Seen = { status: 403, message: /^Tokens cannot manage OAuth apps/ };
 
 function namespaceOf(relation: NsRelation): NamespaceFacts {
   return relation === "own-user-ns" ? NS.alice : relation === "other-user-ns" ? NS.bob : NS.acme;
@@ -429,7 +441,9 @@ function namespaceOf(relation: NsRelation): NamespaceFacts {
 function expectNamespace(credential: NsCredential | "anonymous", relation: NsRelation, action: NamespaceAction): Seen {
   if (credential === "anonymous") return AUTH_REQUIRED;
   if (!NS_USER_MAY[relation][action]) return USER_LACKS;
-  if (credential === "session" || credential === "write") return ALLOW;
+  if (credential === "session") return ALLOW;
+  if (action === "apps.write") return TOKENS_CANNOT;
+  if (credential === "write") return ALLOW;
   if (credential === "read") return action === "org.members.read" ? ALLOW : READ_ROLE;
   if (credential === "fg-namespace") return ALLOW;
   return tokenLacks(NS_NEEDED[action], namespaceOf(relation).name);
@@ -461,8 +475,8 @@ const NS_ROWS = [
 ];
 
 describe("authorizeNamespace: the matrix of tokens.md", () => {
-  it("has every row: 8 credentials (anonymous included) × 7 relations × 3 actions", () => {
-    expect(NS_ROWS).toHaveLength(168);
+  it("has every row: 8 credentials (anonymous included) × 7 relations × 4 actions", () => {
+    expect(NS_ROWS).toHaveLength(224);
   });
 
   it.each([...NS_CREDENTIALS, "anonymous" as const])(
@@ -787,4 +801,189 @@ describe("authorizeRepo: repo.inference", () => {
       expect(mismatches).toEqual([]);
     },
   );
+});
+
+// ---- OAuth access tokens (issue 12): the scope rows ------------------------------------------------
+
+/**
+ * An OAuth access token is a fine-grained token whose permissions come from its scopes (the Hub's
+ * names, docs/hub/oauth.md) on the user's own account and the orgs chosen at consent. The reference
+ * below is written from the scopes' descriptions: `read-repos` reads, `write-repos` reads and writes,
+ * `manage-repos` also creates, deletes and configures, `contribute-repos` only creates, `gated-repos`
+ * opens gates the user passed, `inference-api` calls inference, `write-discussions` opens pull
+ * requests; identity scopes (`openid`) give nothing but what every token has (public content).
+ */
+const OAUTH_SCOPE_SETS: readonly (readonly string[])[] = [
+  [],
+  ["openid"],
+  ["read-repos"],
+  ["write-repos"],
+  ["manage-repos"],
+  ["contribute-repos"],
+  ["gated-repos"],
+  ["inference-api"],
+  ["write-discussions"],
+  ["read-repos", "gated-repos", "inference-api"],
+];
+const OAUTH_RELATIONS = ["owner", "org-admin-chosen", "org-admin-not-chosen", "stranger"] as const;
+type OAuthRelation = (typeof OAUTH_RELATIONS)[number];
+const OAUTH_VISIBILITIES: Visibility[] = [
+  { label: "public", private: false, gated: false, request: "none" },
+  { label: "private", private: true, gated: false, request: "none" },
+  { label: "gated, request accepted", private: false, gated: "auto", request: "accepted" },
+];
+const OAUTH_ACTIONS: RepoAction[] = [...REPO_ACTIONS, "repo.discussion.write", "repo.inference"];
+const SCOPE_LACKS = (target: string): Seen => ({
+  status: 403,
+  message: `This app's token lacks the manage-repos scope on ${target}`,
+});
+const INFERENCE_LACKS_OAUTH: Seen = { status: 403, message: /^This authentication method does not have sufficient/ };
+
+function oauthPrincipal(scopes: readonly string[], relation: OAuthRelation): Principal {
+  const orgs = relation === "org-admin-chosen" ? [{ _id: NS.acme.id, name: "acme" }] : [];
+  const principal = tokenPrincipal(
+    alice,
+    "fineGrained",
+    scopesToFineGrained(scopes, { _id: alice.id, name: "alice" }, orgs),
+  );
+  if (principal.type !== "token") throw new Error("unreachable");
+  return {
+    ...principal,
+    token: {
+      ...principal.token,
+      app: { clientId: "app", accessTokenId: "a1", scopes, orgIds: orgs.map((org) => org._id) },
+    },
+  };
+}
+
+function oauthRepo(relation: OAuthRelation, vis: Visibility): { repo: Repo; facts: Relation } {
+  const userRelation: UserRelation =
+    relation === "owner" ? "owner" : relation === "stranger" ? "stranger-user-ns" : "org-admin";
+  return { repo: repoFor(userRelation, vis), facts: relationFor(userRelation, vis) };
+}
+
+function expectOAuth(scopes: readonly string[], relation: OAuthRelation, vis: Visibility, action: RepoAction): Seen {
+  const has = (...names: string[]) => names.some((name) => scopes.includes(name));
+  const target = relation === "owner" ? "alice/model" : relation === "stranger" ? "bob/model" : "acme/model";
+  const stranger = relation === "stranger";
+  const reach = relation === "owner" || relation === "org-admin-chosen";
+  const reads = reach && has("read-repos", "write-repos", "manage-repos");
+  const writes = reach && has("write-repos", "manage-repos");
+  const discussions = has("write-discussions");
+  if (vis.private && (stranger || !reads)) return notFound(false);
+  const contentRead = (): Seen => (vis.gated !== false && !reads && !has("gated-repos") ? TOKEN_GATED : ALLOW);
+  switch (action) {
+    case "repo.info":
+    case "repo.request-access":
+      return ALLOW;
+    case "repo.content":
+      return contentRead();
+    case "repo.inference": {
+      const read = contentRead();
+      if (read !== ALLOW) return read;
+      return has("inference-api") ? ALLOW : INFERENCE_LACKS_OAUTH;
+    }
+    case "repo.discussion.write":
+      return discussions ? ALLOW : tokenLacks("discussion.write", target);
+    case "repo.upload":
+      if (writes || discussions) return ALLOW;
+      return tokenLacks(stranger ? "discussion.write" : "repo.write", target);
+    case "repo.access.read":
+      if (stranger) return USER_LACKS;
+      return writes ? ALLOW : tokenLacks("repo.access.read", target);
+    case "repo.write":
+    case "repo.access.write":
+      if (stranger) return USER_LACKS;
+      return writes ? ALLOW : tokenLacks("repo.write", target);
+    case "repo.admin":
+    case "repo.transfer":
+      if (stranger) return action === "repo.transfer" ? TRANSFER_LACKS : USER_LACKS;
+      if (!has("manage-repos")) return SCOPE_LACKS(target);
+      return reach ? ALLOW : tokenLacks("repo.write", target);
+  }
+}
+
+describe("authorizeRepo: OAuth access tokens, by scope", () => {
+  const rows = OAUTH_SCOPE_SETS.flatMap((scopes) =>
+    OAUTH_RELATIONS.flatMap((relation) =>
+      OAUTH_VISIBILITIES.flatMap((visibility) =>
+        OAUTH_ACTIONS.map((action) => ({ scopes, relation, visibility, action })),
+      ),
+    ),
+  );
+
+  it("has every row: 10 scope sets × 4 relations × 3 visibilities × 11 actions", () => {
+    expect(rows).toHaveLength(1320);
+  });
+
+  it.each(OAUTH_SCOPE_SETS.map((scopes) => [scopes.join(" ") || "(no scope)", scopes] as const))(
+    "%s decides every relation, visibility and action as the scopes say",
+    (_label, scopes) => {
+      const mismatches: string[] = [];
+      for (const row of rows.filter((r) => r.scopes === scopes)) {
+        const { repo, facts } = oauthRepo(row.relation, row.visibility);
+        const principal = oauthPrincipal(row.scopes, row.relation);
+        const actual = seen(authorizeRepo(principal, repo, facts, row.action), principal, repo);
+        const expected = expectOAuth(row.scopes, row.relation, row.visibility, row.action);
+        if (!matches(actual, expected)) {
+          mismatches.push(
+            `${row.relation} / ${row.visibility.label} / ${row.action}: expected ${JSON.stringify({ ...expected, message: String(expected.message) })}, got ${JSON.stringify(actual)}`,
+          );
+        }
+      }
+      expect(mismatches).toEqual([]);
+    },
+  );
+
+  it("never lets an app do what its user's session may not", () => {
+    fc.assert(
+      fc.property(
+        fc.subarray([...OAUTH_SCOPE_NAMES]),
+        fc.constantFrom(...OAUTH_RELATIONS),
+        fc.constantFrom(...VISIBILITIES),
+        fc.constantFrom(...OAUTH_ACTIONS),
+        (scopes, relation, visibility, action) => {
+          const { repo, facts } = oauthRepo(relation, visibility);
+          const app = authorizeRepo(oauthPrincipal(scopes, relation), repo, facts, action);
+          const session = authorizeRepo(
+            { type: "session", user: alice, sessionHash: "h", csrfToken: "c" },
+            repo,
+            facts,
+            action,
+          );
+          return !app.allowed || session.allowed;
+        },
+      ),
+    );
+  });
+});
+
+describe("authorizeNamespace: OAuth access tokens creating repos", () => {
+  const cases: [string, readonly string[], OAuthRelation, Seen][] = [
+    ["manage-repos creates in the user's namespace", ["manage-repos"], "owner", ALLOW],
+    ["contribute-repos creates in the user's namespace", ["contribute-repos"], "owner", ALLOW],
+    ["contribute-repos creates in a chosen org", ["contribute-repos"], "org-admin-chosen", ALLOW],
+    [
+      "contribute-repos does not create in an org not chosen",
+      ["contribute-repos"],
+      "org-admin-not-chosen",
+      tokenLacks("repo.write", "acme"),
+    ],
+    [
+      "manage-repos does not create in an org not chosen",
+      ["manage-repos"],
+      "org-admin-not-chosen",
+      tokenLacks("repo.write", "acme"),
+    ],
+    ["write-repos does not create", ["write-repos"], "owner", SCOPE_LACKS("alice")],
+    ["read-repos does not create", ["read-repos"], "org-admin-chosen", SCOPE_LACKS("acme")],
+    ["no scope does not create", [], "owner", SCOPE_LACKS("alice")],
+  ];
+  it.each(cases)("%s", (_label, scopes, relation, expected) => {
+    const ns = relation === "owner" ? NS.alice : NS.acme;
+    const orgRole = relation === "owner" ? undefined : "admin";
+    const principal = oauthPrincipal(scopes, relation);
+    const actual = seen(authorizeNamespace(principal, ns, { orgRole }, "repo.create"), principal, undefined);
+    expect(matches(actual, expected), JSON.stringify(actual)).toBe(true);
+  });
 });

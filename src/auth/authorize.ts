@@ -19,12 +19,17 @@
  *   right to call inference: sessions, read and write tokens have it; a fine-grained token needs
  *   `inference.serverless.write` on its owner's user entity or in `global` (an org or another user's
  *   entity does not count). Anonymous callers get 401.
+ * - An OAuth access token (issue 12) is a fine-grained token whose permissions come from its scopes
+ *   (domain/oauth-scopes.ts), plus two rules the permissions cannot say: administering or moving a repo
+ *   (`repo.admin`, `repo.transfer`) takes the `manage-repos` scope, and creating one takes
+ *   `manage-repos` or `contribute-repos`, in the user's own namespace or an org chosen at consent.
  */
 import type { AccessStatus, NamespaceRef, Repo } from "../domain/entities.ts";
+import { CREATE_SCOPES, MANAGE_SCOPES } from "../domain/oauth-scopes.ts";
 import type { RepoType } from "../domain/repo-id.ts";
 import { fullName } from "../domain/repo-id.ts";
 import type { FineGrained, OrgRole, Permission } from "../domain/token.ts";
-import type { Principal } from "./principal.ts";
+import type { AppCaps, Principal } from "./principal.ts";
 
 /** What the engine needs of a repo. */
 export type RepoFacts = Pick<
@@ -82,7 +87,11 @@ export type RepoAction =
    */
   | "repo.inference";
 
-export type NamespaceAction = "repo.create" | "org.members.read" | "org.members.write";
+/**
+ * `apps.write`: register, rotate and delete the namespace's OAuth apps (issue 12): its own user, or an
+ * admin of the org; a web session only (like token management, no token may do it).
+ */
+export type NamespaceAction = "repo.create" | "org.members.read" | "org.members.write" | "apps.write";
 
 export type Denial =
   /** The repo does not exist for this principal (missing, or private and not theirs). */
@@ -97,7 +106,9 @@ export type Denial =
   | { readonly type: "token-lacks"; readonly permission: Permission; readonly target: string }
   | { readonly type: "user-lacks"; readonly message: string }
   /** A fine-grained token without `inference.serverless.write` for its owner `user`. */
-  | { readonly type: "inference-lacks"; readonly user: string };
+  | { readonly type: "inference-lacks"; readonly user: string }
+  /** An OAuth access token without the scope the action needs (`manage-repos`). */
+  | { readonly type: "scope-lacks"; readonly scope: string; readonly target: string };
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly denial: Denial };
 
@@ -249,6 +260,10 @@ export function authorizeRepo(principal: Principal, repo: RepoFacts, relation: R
     return deny({ type: "user-lacks", message: `You don't have the rights to ${verb} ${repo.type} ${fullName(repo)}` });
   }
   if (principal.type === "session") return ALLOW;
+  const app = principal.token.app;
+  if ((action === "repo.admin" || action === "repo.transfer") && app && !hasScope(app, MANAGE_SCOPES)) {
+    return deny({ type: "scope-lacks", scope: "manage-repos", target: fullName(repo) });
+  }
   const role = principal.token.role;
   if (action === "repo.access.read") {
     if (!held) return ALLOW;
@@ -287,11 +302,26 @@ export function authorizeNamespace(
       userMay = namespace.kind === "org" && (siteAdmin || orgRole === "admin");
       message = `You must be an admin of ${namespace.name} to manage its members`;
       break;
+    case "apps.write":
+      userMay = own || siteAdmin || (namespace.kind === "org" && orgRole === "admin");
+      message = `You must be an admin of ${namespace.name} to manage its OAuth apps`;
+      break;
   }
   if (!userMay) return deny({ type: "user-lacks", message });
   if (principal.type === "session") return ALLOW;
+  if (action === "apps.write") {
+    return deny({ type: "user-lacks", message: "Tokens cannot manage OAuth apps: sign in on the web to do this" });
+  }
 
   const token = principal.token;
+  if (action === "repo.create" && token.app) {
+    if (!hasScope(token.app, CREATE_SCOPES)) {
+      return deny({ type: "scope-lacks", scope: "manage-repos", target: namespace.name });
+    }
+    // The user's own namespace, or an org the user let the app reach: nowhere else.
+    const reached = namespace.kind === "user" ? namespace.id === user.id : token.app.orgIds.includes(namespace.id);
+    return reached ? ALLOW : deny({ type: "token-lacks", permission: "repo.write", target: namespace.name });
+  }
   const isRead = action === "org.members.read";
   if (token.role === "read" && !isRead) return deny({ type: "read-role" });
   const fineGrained = fineGrainedCaps(principal);
@@ -300,6 +330,10 @@ export function authorizeNamespace(
   return namespacePermissions(fineGrained, namespace).has(needed)
     ? ALLOW
     : deny({ type: "token-lacks", permission: needed, target: namespace.name });
+}
+
+function hasScope(app: AppCaps, scopes: readonly string[]): boolean {
+  return app.scopes.some((scope) => scopes.includes(scope));
 }
 
 /** Admin rights on the namespace the repo lives in: its owner, an org admin, a site admin's session. */

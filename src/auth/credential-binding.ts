@@ -4,9 +4,10 @@
  * LFS transfer; Xet data URLs none at all), so it must die with the credential and with the access that
  * obtained it, as every other path does (the README's "revocation at once").
  *
- * Format: the capability carries a reference, `t.<token id>`, `s.<user id>` or `a` (anonymous), and its
- * MAC covers a binding secret that only the server can rebuild from the database: the token's current
- * keyed hash, a live session's hash, or a constant for anonymous callers. Nothing more is stored.
+ * Format: the capability carries a reference, `t.<token id>`, `o.<OAuth access token id>`, `s.<user id>`
+ * or `a` (anonymous), and its MAC covers a binding secret that only the server can rebuild from the
+ * database: the token's current keyed hash, the OAuth access token's keyed hash, a live session's hash,
+ * or a constant for anonymous callers. Nothing more is stored.
  *
  * On every use the reference is looked up again (one indexed query): a deleted token finds no row; a
  * refreshed one has a new hash, so the MAC no longer verifies; an expired token or a signed-out session
@@ -15,9 +16,10 @@
  */
 import type { Context } from "../context.ts";
 import { isExpired } from "../domain/token.ts";
+import { findAccessTokenCredentialById } from "../store/oauth-access-tokens.ts";
 import { findLiveSessions } from "../store/sessions.ts";
 import { findTokenById } from "../store/tokens.ts";
-import { sessionPrincipal, tokenPrincipal } from "./authenticate.ts";
+import { isLiveAccessToken, oauthPrincipal, sessionPrincipal, tokenPrincipal } from "./authenticate.ts";
 import { ANONYMOUS, type Principal } from "./principal.ts";
 
 export interface CredentialBinding {
@@ -35,7 +37,10 @@ export function bindingOf(principal: Principal): CredentialBinding {
     case "anonymous":
       return { ref: "a", secret: ANONYMOUS_SECRET };
     case "token":
-      return { ref: `t.${principal.token.id}`, secret: `token:${principal.token.hash}` };
+      // An OAuth access token is bound by itself, not by its app token: it dies alone when revoked.
+      return principal.token.app
+        ? { ref: `o.${principal.token.app.accessTokenId}`, secret: `oauth:${principal.token.hash}` }
+        : { ref: `t.${principal.token.id}`, secret: `token:${principal.token.hash}` };
     case "session":
       return { ref: `s.${principal.user.id}`, secret: `session:${principal.sessionHash}` };
   }
@@ -45,7 +50,7 @@ export function bindingOf(principal: Principal): CredentialBinding {
 export function isCredentialRef(ref: unknown): ref is string {
   if (typeof ref !== "string") return false;
   if (ref === "a") return true;
-  return (ref.startsWith("t.") || ref.startsWith("s.")) && OBJECT_ID.test(ref.slice(2));
+  return (ref.startsWith("t.") || ref.startsWith("o.") || ref.startsWith("s.")) && OBJECT_ID.test(ref.slice(2));
 }
 
 /**
@@ -56,9 +61,14 @@ export async function boundCredentials(ctx: Context, ref: string): Promise<{ pri
   if (!isCredentialRef(ref)) return [];
   if (ref === "a") return [{ principal: ANONYMOUS, secret: ANONYMOUS_SECRET }];
   const id = ref.slice(2);
+  if (ref.startsWith("o.")) {
+    const found = await findAccessTokenCredentialById(ctx.db, id);
+    if (!found || !isLiveAccessToken(found, ctx.now())) return [];
+    return [{ principal: oauthPrincipal(found), secret: `oauth:${found.hash}` }];
+  }
   if (ref.startsWith("t.")) {
     const found = await findTokenById(ctx.db, id);
-    if (!found || isExpired(found.token, ctx.now())) return [];
+    if (!found || found.token.app || isExpired(found.token, ctx.now())) return [];
     return [{ principal: tokenPrincipal(found.token, found.user, found.hash), secret: `token:${found.hash}` }];
   }
   const sessions = await findLiveSessions(ctx.db, id, ctx.now());

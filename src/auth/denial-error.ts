@@ -84,5 +84,7 @@ export function denialError(denial: Denial, principal: Principal, repo: Repo | u
         "ScopeMissing",
         `This authentication method does not have sufficient permissions to call Inference Providers on behalf of user ${denial.user}. Missing permission: inference.serverless.write ("Make calls to Inference Providers") on user ${denial.user}, or in global`,
       );
+    case "scope-lacks":
+      return new HubError("ScopeMissing", `This app's token lacks the ${denial.scope} scope on ${denial.target}`);
   }
 }

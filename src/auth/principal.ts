@@ -21,6 +21,17 @@ export interface TokenGrant {
   readonly createdAt: Date;
   readonly expiresAt: Date | undefined;
   readonly lastUsedAt: Date | undefined;
+  /** An OAuth access token (issue 12): what its scopes let the app do beyond the fine-grained caps. */
+  readonly app?: AppCaps | undefined;
+}
+
+export interface AppCaps {
+  readonly clientId: string;
+  /** The id of the access token itself (the grant's app token is `TokenGrant.id`). */
+  readonly accessTokenId: string;
+  readonly scopes: readonly string[];
+  /** Org ids the user let the app reach. */
+  readonly orgIds: readonly string[];
 }
 
 /**

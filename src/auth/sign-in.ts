@@ -59,6 +59,9 @@ export async function signIn(
   ip: string,
   deviceCookie?: string,
 ): Promise<SignedIn> {
+  if (!ctx.config.passwordSignIn) {
+    throw new HubError("Forbidden", "Password sign-in is turned off on this site: sign in with SSO");
+  }
   const now = ctx.now();
   const found = await findLogin(ctx.db, login);
   const device = readDeviceCookie(ctx.secrets.tokenKey, deviceCookie, now);
@@ -84,19 +87,21 @@ export async function signIn(
   // A wrong password leaves the reserved attempt in place: it is the failure.
   if (!found || !ok) throw new HubError("InvalidCredentials", BAD_LOGIN);
   await releaseLoginAttempt(ctx.db, reservation.attempt, [counted]);
+  return startSession(ctx, found.user, known?.nonce);
+}
+
+/** A new session for a user whose identity is proven (a password above, or SSO: auth/sso.ts). */
+export async function startSession(ctx: Context, user: User, deviceNonce?: string): Promise<SignedIn> {
+  const now = ctx.now();
   const cookie = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + ctx.config.sessionTtlSeconds * 1000);
-  await insertSession(
-    ctx.db,
-    { hash: hashSecret(ctx.secrets.tokenKey, cookie), userId: found.user.id, expiresAt },
-    now,
-  );
+  await insertSession(ctx.db, { hash: hashSecret(ctx.secrets.tokenKey, cookie), userId: user.id, expiresAt }, now);
   return {
-    user: found.user,
+    user,
     cookie,
     csrfToken: csrfTokenFor(ctx, cookie),
     expiresAt,
-    device: issueDeviceCookie(ctx.secrets.tokenKey, found.user.id, now, known?.nonce),
+    device: issueDeviceCookie(ctx.secrets.tokenKey, user.id, now, deviceNonce),
   };
 }
 

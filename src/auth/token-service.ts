@@ -95,6 +95,8 @@ export async function refreshToken(
 ): Promise<{ token: Token; value: string }> {
   const token = await findToken(ctx.db, userId, tokenId);
   if (!token) throw new HubError("NotFound", "Token not found");
+  if (token.app)
+    throw new HubError("BadRequest", "An app token has no value to refresh: revoke it, and sign in to the app again");
   const value = generateTokenValue();
   const replaced = await replaceTokenHash(
     ctx.db,

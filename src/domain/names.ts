@@ -47,6 +47,8 @@ export const RESERVED_NAMESPACES: ReadonlySet<string> = new Set([
   "v2",
   "pipeline",
   "hf-inference",
+  "oauth",
+  "sso",
 ]);
 
 export function isReservedNamespace(name: string): boolean {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  generateOAuthTokenValue,
   generateTokenValue,
   hashSecret,
+  isWellFormedOAuthToken,
   isWellFormedToken,
   TOKEN_LENGTH,
   TOKEN_PATTERN,
@@ -106,5 +108,26 @@ describe("TOKEN_PATTERN", () => {
   it("finds every token in a text", () => {
     const [a, b] = [generateTokenValue(), generateTokenValue()];
     expect(`x=${a}&y=${b}`.match(TOKEN_PATTERN)).toEqual([a, b]);
+  });
+});
+
+describe("OAuth access token values", () => {
+  it("look like the Hub's (hf_oauth_ and 34 letters) and are told apart from access tokens", () => {
+    for (let i = 0; i < 200; i++) {
+      const value = generateOAuthTokenValue();
+      expect(value).toMatch(/^hf_oauth_[A-Za-z]{34}$/);
+      expect(isWellFormedOAuthToken(value)).toBe(true);
+      expect(isWellFormedToken(value)).toBe(false);
+      expect(isWellFormedOAuthToken(generateTokenValue())).toBe(false);
+    }
+  });
+
+  it("refuses a typo without a database lookup", () => {
+    const value = generateOAuthTokenValue();
+    for (let position = 9; position < value.length; position++) {
+      const char = value[position] === "a" ? "b" : "a";
+      const typo = value.slice(0, position) + char + value.slice(position + 1);
+      expect(isWellFormedOAuthToken(typo), typo).toBe(false);
+    }
   });
 });

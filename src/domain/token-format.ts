@@ -20,8 +20,15 @@ const RANDOM_LETTERS = 28;
 const CHECK_LETTERS = 6;
 export const TOKEN_LENGTH = TOKEN_PREFIX.length + RANDOM_LETTERS + CHECK_LETTERS;
 const SHAPE = /^hf_[A-Za-z]{34}$/;
-/** Any token-shaped string, for redaction in logs. */
-export const TOKEN_PATTERN = /hf_[A-Za-z]{34}/g;
+/** Any token-shaped string (an access token, or an OAuth one), for redaction in logs. */
+export const TOKEN_PATTERN = /hf_(?:oauth_)?[A-Za-z]{34}/g;
+/**
+ * OAuth access tokens (issue 12) look like the Hub's, `hf_oauth_` + 34 letters built like a token's
+ * (28 random, 6 check letters over the whole prefix), so scanners and the server tell them apart and a
+ * typo costs no database lookup. Stored and compared like tokens: HMAC, unique index.
+ */
+export const OAUTH_TOKEN_PREFIX = "hf_oauth_";
+const OAUTH_SHAPE = /^hf_oauth_[A-Za-z]{34}$/;
 
 function randomLetters(count: number): string {
   let out = "";
@@ -47,6 +54,17 @@ function checkLetters(body: string): string {
 export function generateTokenValue(): string {
   const body = TOKEN_PREFIX + randomLetters(RANDOM_LETTERS);
   return body + checkLetters(body);
+}
+
+export function generateOAuthTokenValue(): string {
+  const body = OAUTH_TOKEN_PREFIX + randomLetters(RANDOM_LETTERS);
+  return body + checkLetters(body);
+}
+
+export function isWellFormedOAuthToken(value: string): boolean {
+  if (!OAUTH_SHAPE.test(value)) return false;
+  const split = value.length - CHECK_LETTERS;
+  return checkLetters(value.slice(0, split)) === value.slice(split);
 }
 
 /** True when the value has the shape and its check letters match: no database needed. */

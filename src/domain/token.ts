@@ -62,6 +62,16 @@ export interface FineGrained {
   readonly scoped: readonly ScopedPermissions[];
 }
 
+/** What makes a token an app token (issue 12): the OAuth grant it stands for. */
+export interface TokenApp {
+  readonly clientId: string;
+  readonly grantId: string;
+  /** The orgs the user let the app reach at consent. */
+  readonly orgs: readonly { readonly _id: string; readonly name: string }[];
+  /** The scopes granted. */
+  readonly scopes: readonly string[];
+}
+
 export interface Token {
   readonly id: string;
   readonly userId: string;
@@ -74,6 +84,8 @@ export interface Token {
   readonly lastUsedAt: Date | undefined;
   readonly lastUsedIp: string | undefined;
   readonly lastUsedUserAgent: string | undefined;
+  /** Set for an app token: its access tokens are issued over OAuth, it has no value of its own. */
+  readonly app?: TokenApp | undefined;
 }
 
 export function isTokenRole(value: unknown): value is TokenRole {

@@ -7,6 +7,7 @@ import { registerAuthHook } from "./auth-hook.ts";
 import { registerBodyGuard } from "./body-guard.ts";
 import { registerErrorHandler } from "./error-handler.ts";
 import { registerFormParser } from "./form-parser.ts";
+import { OAuthService } from "./oauth-service.ts";
 import { registerAccessRequestRoutes } from "./routes/access-requests.ts";
 import { registerAuthRoutes } from "./routes/auth.ts";
 import { registerCommitRoutes } from "./routes/commit.ts";
@@ -14,6 +15,8 @@ import { registerFileRoutes } from "./routes/files.ts";
 import { registerGitRoutes } from "./routes/git.ts";
 import { registerInferenceRoutes } from "./routes/inference.ts";
 import { registerLfsRoutes } from "./routes/lfs.ts";
+import { registerOAuthAppRoutes } from "./routes/oauth-apps.ts";
+import { registerOAuthMount } from "./routes/oauth-mount.ts";
 import { registerOrgRoutes } from "./routes/orgs.ts";
 import { registerPreuploadRoutes } from "./routes/preupload.ts";
 import { registerRefRoutes } from "./routes/refs.ts";
@@ -23,6 +26,7 @@ import { registerTokenRoutes } from "./routes/settings-tokens.ts";
 import { registerTreeRoutes } from "./routes/tree.ts";
 import { registerValidateYamlRoutes } from "./routes/validate-yaml.ts";
 import { registerWebRoutes } from "./routes/web.ts";
+import { oauthViews } from "./routes/web-oauth.ts";
 import { registerWhoamiRoutes } from "./routes/whoami.ts";
 
 declare module "fastify" {
@@ -95,6 +99,7 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
   registerWhoamiRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
+  registerOAuthAppRoutes(app, ctx);
   registerFileRoutes(app, ctx);
   registerTreeRoutes(app, ctx);
   registerRefRoutes(app, ctx);
@@ -108,6 +113,9 @@ export async function buildApp(ctx: Context, options: BuildAppOptions = {}): Pro
   registerCommitRoutes(app, ctx);
   registerInferenceRoutes(app, ctx);
   registerValidateYamlRoutes(app);
-  registerWebRoutes(app, ctx);
+  const oauth = await OAuthService.start(ctx, oauthViews(ctx));
+  app.addHook("onClose", async () => oauth.close());
+  registerOAuthMount(app, oauth, ctx.config.bodyTimeoutSeconds);
+  registerWebRoutes(app, ctx, oauth);
   return app;
 }

@@ -17,6 +17,11 @@ declare module "fastify" {
      * failing, so a stale tab can still sign in. Such a route checks the Origin itself (login CSRF).
      */
     anonymousWithoutCsrf?: boolean;
+    /**
+     * The OAuth provider's endpoints: their Authorization header carries a client's credentials or an
+     * access token the provider checks itself, so the request stays anonymous here.
+     */
+    ownCredentials?: boolean;
   }
 }
 
@@ -39,6 +44,7 @@ export function registerAuthHook(app: FastifyInstance, ctx: Context): void {
   app.addHook("onRequest", async (request) => {
     // Anonymous from the first moment, so an error raised here is handled with a principal.
     request.principal = ANONYMOUS;
+    if (request.routeOptions.config.ownCredentials) return;
     const principal = await authenticate(ctx, {
       authorization: request.headers.authorization,
       sessionCookie: request.cookies[SESSION_COOKIE],

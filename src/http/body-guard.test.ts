@@ -129,6 +129,29 @@ describe("request bodies and deadlines (sqlite)", () => {
     expect(answer.status).toBe(408);
   });
 
+  it("cuts an OAuth form that trickles past the body deadline, and refuses one too large at once", async () => {
+    await start({ bodyTimeoutSeconds: 1 });
+    const slow = connection();
+    await slow.send(
+      requestHead("POST", "/oauth/token", {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": 100,
+      }),
+    );
+    await slow.send("grant_type=");
+    expect(await slow.closedWithin(5000)).toBe(true);
+
+    // The provider's own bound (56 KiB), decided from Content-Length before a byte of the body.
+    const big = connection();
+    await big.send(
+      requestHead("POST", "/oauth/token", {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": HUGE,
+      }),
+    );
+    expect((await big.answer(5000)).status).toBe(400);
+  });
+
   it("closes an idle connection and one whose headers never finish", async () => {
     await start({ idleTimeoutSeconds: 1, headersTimeoutSeconds: 1 });
     const idle = connection();

@@ -28,7 +28,9 @@ export function viewerOf(ctx: Context, request: FastifyRequest): Viewer {
   return {
     user: principal.type === "anonymous" ? undefined : { name: principal.user.name, fullname: principal.user.fullname },
     csrf: principal.type === "session" ? principal.csrfToken : undefined,
-    allowSignup: ctx.config.allowSignup,
+    allowSignup: ctx.config.allowSignup && ctx.config.passwordSignIn,
+    ssoLabel: ctx.config.sso?.label,
+    passwordSignIn: ctx.config.passwordSignIn,
   };
 }
 

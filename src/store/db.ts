@@ -20,6 +20,7 @@ import * as repoRedirect from "./migrations/004-repo-redirect.ts";
 import * as loginAttempts from "./migrations/005-login-attempts.ts";
 import * as lfsUploads from "./migrations/006-lfs-uploads.ts";
 import * as xet from "./migrations/007-xet.ts";
+import * as oauth from "./migrations/011-oauth.ts";
 import * as changeEvents from "./migrations/014-change-events.ts";
 import type { Database } from "./schema.ts";
 
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   "005-login-attempts": loginAttempts,
   "006-lfs-uploads": lfsUploads,
   "007-xet": xet,
+  "011-oauth": oauth,
   "014-change-events": changeEvents,
 };
 

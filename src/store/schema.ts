@@ -48,6 +48,13 @@ export interface TokenTable {
   last_used_user_agent: string | null;
   /** Inference calls allowed per minute; null is unlimited (migration 003). */
   rate_limit_per_minute?: number | null;
+  /** An app token (migration 011): the OAuth grant it stands for, its client and the orgs chosen. */
+  oauth_client_id?: string | null;
+  oauth_grant_id?: string | null;
+  /** JSON `[{_id, name}]`. */
+  oauth_org_ids?: string | null;
+  /** The grant's scopes, space-separated. */
+  oauth_scopes?: string | null;
 }
 
 export interface SessionTable {
@@ -203,6 +210,75 @@ export interface XetUnlinkedObjectTable {
   since: string;
 }
 
+/** OAuth apps (migration 011). `owner_kind` is `user`, `org` or `builtin`. */
+export interface OauthClientTable {
+  id: string;
+  owner_kind: string;
+  owner_id: string | null;
+  name: string;
+  homepage: string | null;
+  /** JSON array. */
+  redirect_uris: string;
+  /** Space-separated scopes the app may ask for. */
+  scopes: string;
+  public: number;
+  /** HMAC of the client secret; null for a public app. */
+  secret_hash: string | null;
+  secret_hint: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A record of oidc-provider (grant, code, device code, refresh token, session, interaction), by id hash. */
+export interface OauthRecordTable {
+  kind: string;
+  key_hash: string;
+  grant_id: string | null;
+  user_code_hash: string | null;
+  uid_hash: string | null;
+  /** The id, sealed: only records found by a secondary key (user code, uid) need it back. */
+  sealed_id: string | null;
+  /** JSON, without the id and the user code. */
+  payload: string;
+  expires_at: string | null;
+  /** Set once, atomically: a refresh token or code used a second time is a replay. */
+  consumed_at: string | null;
+  last_polled_at: string | null;
+  poll_interval: number | null;
+}
+
+export interface OauthAccessTokenTable {
+  id: string;
+  hash: string;
+  /** The app token it belongs to: deleting that row ends every access token of the grant. */
+  token_id: string;
+  grant_id: string;
+  client_id: string;
+  scope: string;
+  payload: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface OauthSigningKeyTable {
+  kid: string;
+  alg: string;
+  /** The private JWK, sealed (AES-256-GCM) under a key derived from the server secret. */
+  sealed_jwk: string;
+  created_at: string;
+  /** Published from creation, used for signing from here on. */
+  activates_at: string;
+  /** No longer published after this. */
+  retires_at: string;
+}
+
+export interface SsoIdentityTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  created_at: string;
+}
+
 export interface Database {
   namespace: NamespaceTable;
   user: UserTable;
@@ -226,4 +302,9 @@ export interface Database {
   xet_file_repo: XetFileRepoTable;
   xet_shard: XetShardTable;
   xet_unlinked_object: XetUnlinkedObjectTable;
+  oauth_client: OauthClientTable;
+  oauth_record: OauthRecordTable;
+  oauth_access_token: OauthAccessTokenTable;
+  oauth_signing_key: OauthSigningKeyTable;
+  sso_identity: SsoIdentityTable;
 }

@@ -19,6 +19,15 @@ function toToken(row: TokenTable): Token {
     lastUsedAt: row.last_used_at === null ? undefined : new Date(row.last_used_at),
     lastUsedIp: row.last_used_ip ?? undefined,
     lastUsedUserAgent: row.last_used_user_agent ?? undefined,
+    app:
+      row.oauth_grant_id && row.oauth_client_id
+        ? {
+            clientId: row.oauth_client_id,
+            grantId: row.oauth_grant_id,
+            orgs: row.oauth_org_ids ? (JSON.parse(row.oauth_org_ids) as { _id: string; name: string }[]) : [],
+            scopes: (row.oauth_scopes ?? "").split(" ").filter((scope) => scope.length > 0),
+          }
+        : undefined,
   };
 }
 
@@ -82,7 +91,7 @@ export async function findTokenByHash(db: Db, hash: string): Promise<{ token: To
   return row && tokenAndUser(row);
 }
 
-type TokenUserRow = TokenTable & {
+export type TokenUserRow = TokenTable & {
   u_name: string;
   u_email: string;
   u_fullname: string;
@@ -90,7 +99,7 @@ type TokenUserRow = TokenTable & {
   u_created_at: string;
 };
 
-function tokenAndUser(row: TokenUserRow): { token: Token; user: User } {
+export function tokenAndUser(row: TokenUserRow): { token: Token; user: User } {
   const user: Pick<UserTable, "id" | "name" | "email" | "fullname" | "is_admin" | "created_at"> = {
     id: row.user_id,
     name: row.u_name,
@@ -161,9 +170,25 @@ export async function replaceTokenHash(
   return result.numUpdatedRows > 0n;
 }
 
+/**
+ * Deletes a token; for an app token also its grant's OAuth records (refresh tokens, codes, the grant),
+ * in the same transaction. Its access tokens go with the row (foreign key), so every process refuses
+ * them on their next request.
+ */
 export async function deleteToken(db: Db, userId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom("token").where("user_id", "=", userId).where("id", "=", id).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom("token")
+      .select("oauth_grant_id")
+      .where("user_id", "=", userId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) return false;
+    if (row.oauth_grant_id) await trx.deleteFrom("oauth_record").where("grant_id", "=", row.oauth_grant_id).execute();
+    await trx.deleteFrom("oauth_access_token").where("token_id", "=", id).execute();
+    const result = await trx.deleteFrom("token").where("user_id", "=", userId).where("id", "=", id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  });
 }
 
 export interface TokenUse {

@@ -43,6 +43,8 @@ export interface StartOptions {
   readonly workers?: number;
   /** The data dir's mode before the server starts (mkdtemp makes it 0700), e.g. 0o755 as an older Berth left it. */
   readonly dataDirMode?: number;
+  /** More environment for the server (e.g. BERTH_OIDC_*). */
+  readonly env?: Record<string, string>;
 }
 
 export async function startBerthServer(options: StartOptions): Promise<BerthServer> {
@@ -71,6 +73,7 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
     BERTH_LOG_LEVEL: process.env.BERTH_TEST_LOG ?? "warn",
     BERTH_DATABASE_URL: databaseUrl ?? "",
     BERTH_WORKERS: String(options.workers ?? 1),
+    ...options.env,
   };
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -27,7 +27,7 @@ export interface TestContext extends Context {
 export async function makeTestContext(
   dialect: TestDialect,
   overrides: ConfigOverrides = {},
-  seams: Pick<ContextOverrides, "trace"> = {},
+  seams: Pick<ContextOverrides, "trace"> & { oidcClientSecret?: string } = {},
 ): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "berth-test-"));
   const schema = dialect === "postgres" ? testSchemaName("t") : undefined;
@@ -37,12 +37,12 @@ export async function makeTestContext(
   );
   let offset = 0;
   const common = {
-    secrets: { tokenKey: randomBytes(32) },
+    secrets: { tokenKey: randomBytes(32), oidcClientSecret: seams.oidcClientSecret },
     logger: pino({ level: process.env.BERTH_TEST_LOG ?? "silent" }),
     now: () => new Date(Date.now() + offset),
     ...(schema ? { pgSchema: schema } : {}),
   };
-  const ctx = await createContext(config, { ...common, ...seams });
+  const ctx = await createContext(config, { ...common, ...(seams.trace ? { trace: seams.trace } : {}) });
   const siblings: Context[] = [];
   return Object.assign(ctx, {
     advance(ms: number) {

@@ -15,7 +15,10 @@ export function loginPage(viewer: Viewer, form: LoginForm = {}): string {
       <h1 id="login-title">Sign in to Berth</h1>
       ${viewer.user && html`<p class="note">You are signed in as <strong>${viewer.user.name}</strong>. Signing in again switches account.</p>`}
       ${form.error && html`<p class="error" role="alert">${form.error}</p>`}
-      <form method="post" action="/login" class="stack">
+      ${viewer.ssoLabel && html`<p><a class="button primary" href="/sso/login${form.next ? `?next=${encodeURIComponent(form.next)}` : ""}">${viewer.ssoLabel}</a></p>`}
+      ${
+        viewer.passwordSignIn !== false &&
+        html`<form method="post" action="/login" class="stack">
         ${csrfField(viewer)}
         ${form.next && html`<input type="hidden" name="next" value="${form.next}">`}
         <label for="username">Username or email</label>
@@ -23,7 +26,8 @@ export function loginPage(viewer: Viewer, form: LoginForm = {}): string {
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required>
         <button type="submit" class="primary">Sign in</button>
-      </form>
+      </form>`
+      }
       ${viewer.allowSignup && html`<p>No account yet? <a href="/join">Sign up</a></p>`}
     </section>`,
   });

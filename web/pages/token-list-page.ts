@@ -25,9 +25,12 @@ function manageMenu(viewer: Viewer, token: Token): SafeHtml {
   return html`<details class="menu">
     <summary aria-label="Manage ${token.displayName}">Manage</summary>
     <div class="menu-items">
-      <form method="post" action="${base}/refresh" data-confirm="Invalidate the current value of “${token.displayName}” and show a new one? Anything using the old value stops working at once." data-confirm-button="Invalidate and refresh">
+      ${
+        !token.app &&
+        html`<form method="post" action="${base}/refresh" data-confirm="Invalidate the current value of “${token.displayName}” and show a new one? Anything using the old value stops working at once." data-confirm-button="Invalidate and refresh">
         ${csrfField(viewer)}<button type="submit">Invalidate and refresh</button>
-      </form>
+      </form>`
+      }
       <form method="post" action="${base}/delete" data-confirm="Delete the token “${token.displayName}”? Anything using it stops working at once." data-confirm-button="Delete">
         ${csrfField(viewer)}<button type="submit" class="danger-text">Delete</button>
       </form>
@@ -51,7 +54,7 @@ export function tokenListPage(
   const rows = tokens.map(
     (token) => html`<tr>
       <th scope="row">${token.displayName}</th>
-      <td><span class="badge role-${token.role}">${ROLE_LABELS[token.role]}</span>
+      <td>${token.app ? html`<span class="badge">OAuth app</span>` : html`<span class="badge role-${token.role}">${ROLE_LABELS[token.role]}</span>`}
         ${token.role === "fineGrained" && html`<ul class="perms">${permissionSummary(token).map((line) => html`<li>${line}</li>`)}</ul>`}</td>
       <td><code>${token.hint}</code></td>
       <td>${formatDate(token.createdAt)}</td>

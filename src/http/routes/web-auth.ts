@@ -89,12 +89,14 @@ export function registerWebAuthRoutes(app: FastifyInstance, ctx: Context): void 
   });
 
   app.get("/join", async (request, reply) => {
-    if (!ctx.config.allowSignup) return reply.callNotFound();
+    // With password sign-in off (SSO only), nobody signs up with a password either.
+    if (!ctx.config.allowSignup || !ctx.config.passwordSignIn) return reply.callNotFound();
     return sendPage(reply, joinPage(viewerOf(ctx, request)));
   });
 
   app.post("/join", { config: { anonymousWithoutCsrf: true } }, async (request, reply) => {
-    if (!ctx.config.allowSignup) return reply.callNotFound();
+    // With password sign-in off (SSO only), nobody signs up with a password either.
+    if (!ctx.config.allowSignup || !ctx.config.passwordSignIn) return reply.callNotFound();
     assertFromThisSite(ctx, request);
     const form = formOf(request);
     const username = field(form, "username", 200).trim();

@@ -13,10 +13,14 @@ import { errorPage } from "../../../web/pages/auth-pages.ts";
 import type { Context } from "../../context.ts";
 import { HubError } from "../../errors.ts";
 import { sendError, toHubError } from "../error-handler.ts";
+import type { OAuthService } from "../oauth-service.ts";
 import { securityHeaders, seeOther, sendPage, viewerOf } from "../web-support.ts";
 import { registerWebAuthRoutes } from "./web-auth.ts";
+import { registerWebOAuthRoutes } from "./web-oauth.ts";
+import { registerWebOAuthAppRoutes } from "./web-oauth-apps.ts";
 import { registerWebOrgRoutes } from "./web-orgs.ts";
 import { registerWebRepoRoutes } from "./web-repos.ts";
+import { registerWebSsoRoutes } from "./web-sso.ts";
 import { registerWebTokenRoutes } from "./web-tokens.ts";
 
 const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../web/assets");
@@ -31,7 +35,7 @@ const TITLES: Record<number, string> = {
   429: "Too many requests",
 };
 
-export function registerWebRoutes(app: FastifyInstance, ctx: Context): void {
+export function registerWebRoutes(app: FastifyInstance, ctx: Context, oauth: OAuthService): void {
   app.register(async (scope) => {
     scope.addHook("onRequest", async (_request, reply) => securityHeaders(reply));
     await scope.register(fastifyStatic, {
@@ -72,6 +76,9 @@ export function registerWebRoutes(app: FastifyInstance, ctx: Context): void {
       return sendPage(reply, errorPage(viewer, status, TITLES[status] ?? "Error", message), status);
     });
     registerWebAuthRoutes(scope, ctx);
+    registerWebOAuthRoutes(scope, ctx, oauth);
+    registerWebSsoRoutes(scope, ctx);
+    registerWebOAuthAppRoutes(scope, ctx);
     registerWebTokenRoutes(scope, ctx);
     registerWebOrgRoutes(scope, ctx);
     registerWebRepoRoutes(scope, ctx);
