@@ -39,7 +39,15 @@ export interface Config {
   readonly gitQueueLength: number;
   /** Largest push, after decompression (BERTH_GIT_MAX_PUSH_MB). */
   readonly gitMaxPushBytes: number;
+  /** Remote images a model card may load (BERTH_CARD_IMAGE_ORIGINS); none unless the admin allows them. */
+  readonly cardImages: RemoteImages;
 }
+
+/** Which remote images a card may load: none, any https origin, or a list of https origins. */
+export type RemoteImages =
+  | { readonly type: "none" }
+  | { readonly type: "any" }
+  | { readonly type: "origins"; readonly origins: readonly string[] };
 
 export interface Secrets {
   /** HMAC key for token and session hashes. Never in the database, never logged. */
@@ -78,6 +86,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       overrides.gitMaxProcesses ?? positive(env, "BERTH_GIT_MAX_PROCESSES", Math.max(4, 2 * availableParallelism())),
     gitQueueLength: overrides.gitQueueLength ?? positive(env, "BERTH_GIT_QUEUE", 64),
     gitMaxPushBytes: overrides.gitMaxPushBytes ?? positive(env, "BERTH_GIT_MAX_PUSH_MB", 100 * 1024) * 1024 * 1024,
+    cardImages: overrides.cardImages ?? parseCardImages(env.BERTH_CARD_IMAGE_ORIGINS),
   });
 }
 
@@ -113,6 +122,32 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not "${text}"`);
   return value;
+}
+
+/**
+ * BERTH_CARD_IMAGE_ORIGINS: empty or `none` (cards load no remote image: a visitor's address is never
+ * handed to another site), `*` (any https origin), or a comma-separated list of https origins.
+ */
+export function parseCardImages(value: string | undefined): RemoteImages {
+  const text = (value ?? "").trim();
+  if (text === "" || text === "none") return { type: "none" };
+  if (text === "*") return { type: "any" };
+  const origins = text.split(",").map((item) => {
+    const entry = item.trim();
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new Error(`BERTH_CARD_IMAGE_ORIGINS: "${entry}" is not a URL; use e.g. https://images.example.com`);
+    }
+    if (url.protocol !== "https:" || url.origin !== entry.replace(/\/+$/, "")) {
+      throw new Error(
+        `BERTH_CARD_IMAGE_ORIGINS: "${entry}" must be an https origin such as https://images.example.com`,
+      );
+    }
+    return url.origin;
+  });
+  return { type: "origins", origins };
 }
 
 function parsePort(value: string): number {
