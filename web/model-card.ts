@@ -251,12 +251,12 @@ function sanitize(rendered: string, options: CardOptions): string {
             reference.type === "repo"
               ? `${base}/resolve/${options.revision}/${encodePath(reference.path)}`
               : reference.url;
-          return { tagName: "img", attribs: { ...rest, src } };
+          return { tagName: "img", attribs: { ...rest, alt, src } };
         }
-        if (reference.type === "data-image") return { tagName: "img", attribs: { ...rest, src: reference.url } };
+        if (reference.type === "data-image") return { tagName: "img", attribs: { ...rest, alt, src: reference.url } };
         if (reference.type === "web" && reference.url.startsWith("mailto:")) return { tagName: "span", attribs: {} };
         if (reference.type === "web" && originAllowed(reference.url, options.remoteImages)) {
-          return { tagName: "img", attribs: { ...rest, src: reference.url } };
+          return { tagName: "img", attribs: { ...rest, alt, src: reference.url } };
         }
         if (reference.type === "web") {
           return {

@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly startTimeoutMs?: number;
   /** The data dir's mode before the server starts (mkdtemp makes it 0700), e.g. 0o755 as an older Berth left it. */
   readonly dataDirMode?: number;
+  /** More environment for the server (e.g. BERTH_ALLOW_SIGNUP). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function startBerthServer(options: StartOptions): Promise<BerthServer> {
@@ -67,6 +69,7 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
     BERTH_SECRET: secret,
     BERTH_LOG_LEVEL: process.env.BERTH_TEST_LOG ?? "warn",
     BERTH_DATABASE_URL: databaseUrl ?? "",
+    ...options.env,
   };
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -15,7 +15,12 @@ import { HubError } from "../../errors.ts";
 import { sendError, toHubError } from "../error-handler.ts";
 import { securityHeaders, seeOther, sendPage, viewerOf } from "../web-support.ts";
 import { registerWebAuthRoutes } from "./web-auth.ts";
+import { registerWebHomeRoutes } from "./web-home.ts";
+import { registerWebNewRoutes } from "./web-new.ts";
 import { registerWebOrgRoutes } from "./web-orgs.ts";
+import { makeRepoPageCaches, registerWebRepoCardRoutes } from "./web-repo-card.ts";
+import { registerWebRepoFileRoutes } from "./web-repo-files.ts";
+import { registerWebRepoHistoryRoutes } from "./web-repo-history.ts";
 import { registerWebRepoRoutes } from "./web-repos.ts";
 import { registerWebTokenRoutes } from "./web-tokens.ts";
 
@@ -73,7 +78,13 @@ export function registerWebRoutes(app: FastifyInstance, ctx: Context): void {
     });
     registerWebAuthRoutes(scope, ctx);
     registerWebTokenRoutes(scope, ctx);
+    registerWebHomeRoutes(scope, ctx);
+    registerWebNewRoutes(scope, ctx);
     registerWebOrgRoutes(scope, ctx);
     registerWebRepoRoutes(scope, ctx);
+    const caches = makeRepoPageCaches();
+    registerWebRepoCardRoutes(scope, ctx, caches);
+    registerWebRepoFileRoutes(scope, ctx);
+    registerWebRepoHistoryRoutes(scope, ctx, caches);
   });
 }
