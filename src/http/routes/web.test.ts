@@ -192,6 +192,10 @@ describe.each(testDialects())("web pages on %s", (dialect) => {
       "/alice/gated/settings/access-requests/grant",
       "/datasets/alice/x/settings/delete",
       "/spaces/alice/x/settings/gating",
+      "/new",
+      "/new-dataset",
+      "/new-space",
+      "/organizations/new",
     ];
     for (const url of urls) {
       const response = await post(app, url, cookie, { confirm: "yes", tokenType: "read", displayName: "x" });
