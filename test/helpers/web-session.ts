@@ -19,7 +19,13 @@ export function postForm(
 ): Promise<LightMyRequestResponse> {
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(fields)) for (const v of [value].flat()) body.append(key, v);
-  return app.inject({ method: "POST", url, headers: FORM, cookies: { berth_session: cookie }, payload: body.toString() });
+  return app.inject({
+    method: "POST",
+    url,
+    headers: FORM,
+    cookies: { berth_session: cookie },
+    payload: body.toString(),
+  });
 }
 
 export async function webSignIn(app: FastifyInstance, username: string): Promise<WebSession> {

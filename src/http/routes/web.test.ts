@@ -333,7 +333,9 @@ describe.each(testDialects())("web pages on %s", (dialect) => {
     for (const name of ["..", ".git~1", "a\\b"]) expect(page.body).toContain(`</span>${name}`);
     const links = [...page.body.matchAll(/href="([^"]*)"/g)].map((m) => m[1] as string);
     const fileLinks = links.filter((link) => /\/(blob|resolve|raw)\//.test(link));
-    expect(new Set(fileLinks)).toEqual(new Set(["/alice/legacy/blob/main/README.md", "/alice/legacy/resolve/main/README.md"]));
+    expect(new Set(fileLinks)).toEqual(
+      new Set(["/alice/legacy/blob/main/README.md", "/alice/legacy/resolve/main/README.md"]),
+    );
     expect(links.filter((link) => /\.\.|\.git~1|%5C/i.test(link))).toEqual([]);
     // Typed by hand, such a path is refused, not served.
     expect((await app.inject({ url: "/alice/legacy/blob/main/..%2Fx" })).statusCode).toBe(400);
