@@ -115,7 +115,11 @@ export function lastCommits(
   repoDir: string,
   commit: string,
   paths: readonly string[],
-  /** Stop after this many commits (paths not reached are left out): a page must stay fast on long histories. */
+  /**
+   * Walk at most this many commits (paths not reached are left out), so a page stays fast on long
+   * histories. Bounded walks list every changed path and filter here: with a pathspec, git's
+   * `--max-count` would count matching commits and could still walk the whole history to find them.
+   */
   maxCommits?: number,
 ): Promise<Map<string, LastCommit>> {
   const found = new Map<string, LastCommit>();
@@ -133,7 +137,7 @@ export function lastCommits(
         ...(maxCommits === undefined ? [] : [`--max-count=${maxCommits}`]),
         commit,
         "--",
-        ...paths,
+        ...(maxCommits === undefined ? paths : []),
       ],
       { cwd: repoDir, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, GIT_LITERAL_PATHSPECS: "1" } },
     );

@@ -4,9 +4,9 @@
  * a gated repo shows its card to everyone who may see the repo, as the Hub does, but only when README.md
  * is text; an LFS README.md opens with the files.
  *
- * Fast on large repos: the branch is a ref-file read, the tree comes from the tree cache, and the
- * rendered card, the head commit and the commit count are kept by blob and commit id (both immutable),
- * so a page seen before spawns no process at all.
+ * Fast on large repos: the branch is a ref-file read, README.md comes from the tree cache (or one path
+ * lookup, never a listing of the whole tree), and the rendered card, the head commit and the commit
+ * count are kept by blob and commit id (both immutable), so a page seen before spawns no process.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { cardImageSources, type RenderedCard, renderCard } from "../../../web/model-card.ts";
@@ -15,6 +15,7 @@ import type { Context } from "../../context.ts";
 import { REPO_TYPES, type RepoType, repoUrlPath } from "../../domain/repo-id.ts";
 import { readBlobBytes } from "../../git/blob-reader.ts";
 import { type CommitInfo, countCommits, readCommit } from "../../git/commit-log.ts";
+import { lookupPaths } from "../../git/path-lookup.ts";
 import { listRefNames } from "../../git/ref-store.ts";
 import type { TreeEntry } from "../../git/tree-reader.ts";
 import { findRepoLfsObject } from "../../store/lfs-objects.ts";
@@ -70,6 +71,24 @@ export function registerWebRepoCardRoutes(app: FastifyInstance, ctx: Context, ca
     return { type: "rendered", card };
   }
 
+  /**
+   * README.md of the commit: from the tree cache when the commit's tree is there, else one path lookup,
+   * so a first view of a huge repo does not list all its files just for the card.
+   */
+  async function readmeEntry(dir: string, commit: string): Promise<TreeEntry | undefined> {
+    if (ctx.trees.has(dir, commit)) return (await ctx.trees.read(dir, commit)).byPath.get("README.md");
+    const found = (await lookupPaths(dir, commit, ["README.md"])).get("README.md");
+    if (!found) return undefined;
+    const lfs = found.lfs ? { ...found.lfs, pointerSize: found.size } : undefined;
+    return {
+      type: "file",
+      path: "README.md",
+      oid: found.blob,
+      size: lfs ? lfs.size : found.size,
+      ...(lfs ? { lfs } : {}),
+    };
+  }
+
   async function renderCardPage(request: FastifyRequest, reply: FastifyReply, type: RepoType) {
     const web = await loadWebRepo(ctx, request, type, "repo.info");
     const { repo } = web;
@@ -79,9 +98,8 @@ export function registerWebRepoCardRoutes(app: FastifyInstance, ctx: Context, ca
     let head: CommitInfo | undefined;
     let commitCount = 0;
     if (commit) {
-      const tree = await ctx.trees.read(dir, commit);
       [card, head, commitCount] = await Promise.all([
-        readme(web, tree.byPath.get("README.md")),
+        readmeEntry(dir, commit).then((entry) => readme(web, entry)),
         caches.heads.getOrCompute(`${dir}\0${commit}`, async () => {
           const details = await readCommit(dir, commit);
           if (!details) throw new Error(`commit ${commit} of ${repo.id} cannot be read`);
