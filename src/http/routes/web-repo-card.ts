@@ -31,10 +31,17 @@ export interface RepoPageCaches {
   readonly cards: LruCache<string, RenderedCard>;
   readonly heads: LruCache<string, CommitInfo>;
   readonly counts: LruCache<string, number>;
+  /** README.md of a commit ("none" when it has none). */
+  readonly readmes: LruCache<string, TreeEntry | "none">;
 }
 
 export function makeRepoPageCaches(): RepoPageCaches {
-  return { cards: new LruCache(500), heads: new LruCache(2000), counts: new LruCache(5000) };
+  return {
+    cards: new LruCache(500),
+    heads: new LruCache(2000),
+    counts: new LruCache(5000),
+    readmes: new LruCache(5000),
+  };
 }
 
 export function registerWebRepoCardRoutes(app: FastifyInstance, ctx: Context, caches: RepoPageCaches): void {
@@ -77,16 +84,19 @@ export function registerWebRepoCardRoutes(app: FastifyInstance, ctx: Context, ca
    */
   async function readmeEntry(dir: string, commit: string): Promise<TreeEntry | undefined> {
     if (ctx.trees.has(dir, commit)) return (await ctx.trees.read(dir, commit)).byPath.get("README.md");
-    const found = (await lookupPaths(dir, commit, ["README.md"])).get("README.md");
-    if (!found) return undefined;
-    const lfs = found.lfs ? { ...found.lfs, pointerSize: found.size } : undefined;
-    return {
-      type: "file",
-      path: "README.md",
-      oid: found.blob,
-      size: lfs ? lfs.size : found.size,
-      ...(lfs ? { lfs } : {}),
-    };
+    const entry = await caches.readmes.getOrCompute(`${dir}\0${commit}`, async (): Promise<TreeEntry | "none"> => {
+      const found = (await lookupPaths(dir, commit, ["README.md"])).get("README.md");
+      if (!found) return "none";
+      const lfs = found.lfs ? { ...found.lfs, pointerSize: found.size } : undefined;
+      return {
+        type: "file",
+        path: "README.md",
+        oid: found.blob,
+        size: lfs ? lfs.size : found.size,
+        ...(lfs ? { lfs } : {}),
+      };
+    });
+    return entry === "none" ? undefined : entry;
   }
 
   async function renderCardPage(request: FastifyRequest, reply: FastifyReply, type: RepoType) {

@@ -266,6 +266,7 @@ async function countSpawns(run: () => Promise<unknown>): Promise<number> {
   let count = 0;
   childProcess.spawn = ((...args: Parameters<typeof original>) => {
     count++;
+    if (process.env.DEBUG_SPAWN) console.log(JSON.stringify(args[1]));
     return original(...args);
   }) as typeof original;
   syncBuiltinESMExports();
