@@ -6,7 +6,8 @@
  * present only N distinct tokens (hot tokens: no last-used write, which a token gets once a minute).
  * Issue 3 adds: HEAD of a resolve URL against the bare route's HEAD, an LFS object through Berth against
  * the disk (--lfs-size, default 1GiB; --lfs-runs), and `git clone` against a local clone (--clone-files,
- * --clone-runs); all end up in one table.
+ * --clone-runs); all end up in one table. Issue 13 adds the render time of the repository pages on a repo
+ * of 10,000 files and 10,000 commits (--page-files, --page-runs; `--only pages` runs just those).
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +21,7 @@ import { runInferenceBench } from "./inference.ts";
 import { measureLfs, parseSize } from "./lfs.ts";
 import { drive, type LoadFigures } from "./load.ts";
 import { measureQueries } from "./query-count.ts";
+import { measurePages, type PageFigures, seedLargeRepo } from "./repo-pages.ts";
 import { seed } from "./seed.ts";
 import { startBare, startBerth } from "./servers.ts";
 import { type LoadRow, summaryRows } from "./summary.ts";
@@ -36,6 +38,8 @@ const { values: flags } = parseArgs({
     "lfs-runs": { type: "string", default: "3" },
     "clone-files": { type: "string", default: "2000" },
     "clone-runs": { type: "string", default: "3" },
+    "page-files": { type: "string", default: "10000" },
+    "page-runs": { type: "string", default: "20" },
     only: { type: "string" },
   },
 });
@@ -58,16 +62,31 @@ const benchDir = path.resolve(".bench");
 
 /** Thrown to leave the measurements early with `--only requests`. */
 class SkipRest extends Error {}
-if (flags.only !== undefined && flags.only !== "inference" && flags.only !== "requests") {
-  throw new Error(`--only takes "inference" or "requests", got "${flags.only}"`);
+const dataDir = path.join(benchDir, "data");
+const pageFiles = positive("page-files", flags["page-files"]);
+const pageRuns = positive("page-runs", flags["page-runs"]);
+if (flags.only !== undefined && !["inference", "pages", "requests"].includes(flags.only)) {
+  throw new Error(`--only takes "inference", "pages" or "requests", got "${flags.only}"`);
 }
 if (flags.only === "inference") {
   await runInferenceBench({ durationSeconds, connections, benchDir });
   process.exit(0);
 }
-/** `--only requests`: the request rows alone (no LFS, clone, hostile or inference parts), for profiling. */
+if (flags.only === "pages") {
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const pageSecret = randomBytes(32).toString("hex");
+  const repo = await seedLargeRepo(dataDir, pageSecret, pageFiles);
+  const server = await startBerth(dataDir, pageSecret);
+  try {
+    printPages(await measurePages(server.url, repo, pageRuns));
+  } finally {
+    await server.stop();
+  }
+  process.exit(0);
+}
+/** `--only requests`: the request rows alone (no LFS, clone, pages, hostile or inference parts), for profiling. */
 const requestsOnly = flags.only === "requests";
-const dataDir = path.join(benchDir, "data");
 rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
 const secret = randomBytes(32).toString("hex");
@@ -81,6 +100,9 @@ const content = await seedContent(dataDir, secret, {
   cloneFiles: positive("clone-files", flags["clone-files"]),
   lfsRuns: positive("lfs-runs", flags["lfs-runs"]),
 });
+
+console.log(`Seeding a repo of ${pageFiles} files and ${pageFiles} commits for the page render times…`);
+const pagesRepo = await seedLargeRepo(dataDir, secret, pageFiles);
 
 const pool =
   flags["token-pool"] === undefined
@@ -101,6 +123,7 @@ const headRows: LoadRow[] = [];
 let lfs: Awaited<ReturnType<typeof measureLfs>> | undefined;
 let clone: Awaited<ReturnType<typeof measureClone>> | undefined;
 let hostile: HostileFigures | undefined;
+let pages: PageFigures[] = [];
 try {
   console.log(
     `Driving each route for ${durationSeconds} s with ${connections} connections, ${pool.length} distinct tokens…`,
@@ -159,6 +182,8 @@ try {
     runs: positive("clone-runs", flags["clone-runs"]),
     files: content.cloneFiles,
   });
+  console.log(`Repository pages on ${pagesRepo} (${pageFiles} files and commits), ${pageRuns} runs each…`);
+  pages = await measurePages(berth.url, pagesRepo, pageRuns);
   console.log("Hostile requests (issue 8): huge anonymous bodies, slow anonymous fetches…");
   if (berth.pid !== undefined) {
     hostile = await measureHostile({ berthUrl: berth.url, pid: berth.pid, repo: content.publicConfigRepo });
@@ -174,6 +199,8 @@ const baseline = results[0]?.requestsPerSecond ?? 1;
 const bareGet = results[0] as LoadFigures;
 console.log();
 console.table(summaryRows([...results.map((figures) => ({ figures, baseline: bareGet })), ...headRows], lfs, clone));
+
+printPages(pages);
 
 console.log("\nSQL statements per request (steady state: the token was used in the last minute):");
 for (const cost of costs) {
@@ -227,6 +254,7 @@ const report = {
   lfs,
   clone,
   hostile,
+  repoPages: { files: pageFiles, commits: pageFiles, runs: pageRuns, pages },
   sqlPerRequest: costs.map((cost) => ({
     url: cost.url.replace(sample.repo, "{ns}/{name}"),
     status: cost.status,
@@ -285,4 +313,20 @@ async function driveResolveHeads(bareUrl: string, berthUrl: string): Promise<Loa
 if (!requestsOnly) {
   console.log("\nInference (issue 5):");
   await runInferenceBench({ durationSeconds, connections, benchDir });
+}
+
+/** Issue 13's table: each page's first (cold) render and the median of the runs after it. */
+function printPages(figures: readonly PageFigures[]): void {
+  if (figures.length === 0) return;
+  console.log("\nRepository pages (target: under 100 ms):");
+  console.table(
+    figures.map((f) => ({
+      page: f.page,
+      status: f.status,
+      "size kB": Math.round(f.bytes / 1024),
+      "first ms": f.coldMs,
+      "median ms": f.medianMs,
+      "max ms": f.maxMs,
+    })),
+  );
 }

@@ -51,6 +51,8 @@ export interface Config {
   readonly passwordSignIn: boolean;
   /** Sign-in through an external OpenID Connect provider (BERTH_OIDC_*), or undefined. */
   readonly sso: SsoConfig | undefined;
+  /** Remote images a model card may load (BERTH_CARD_IMAGE_ORIGINS); none unless the admin allows them. */
+  readonly cardImages: RemoteImages;
 }
 
 /** SSO: Berth as a relying party. The client secret is in Secrets. */
@@ -80,6 +82,12 @@ export interface GroupMapping {
   readonly org: string;
   readonly role: "read" | "contributor" | "write" | "admin";
 }
+
+/** Which remote images a card may load: none, any https origin, or a list of https origins. */
+export type RemoteImages =
+  | { readonly type: "none" }
+  | { readonly type: "any" }
+  | { readonly type: "origins"; readonly origins: readonly string[] };
 
 export interface Secrets {
   /** HMAC key for token and session hashes. Never in the database, never logged. */
@@ -130,6 +138,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       overrides.passwordSignIn ??
       !["0", "false", "no", "off"].includes((env.BERTH_PASSWORD_SIGNIN ?? "").toLowerCase()),
     sso: "sso" in overrides ? overrides.sso : ssoFromEnv(env),
+    cardImages: overrides.cardImages ?? parseCardImages(env.BERTH_CARD_IMAGE_ORIGINS),
   });
 }
 
@@ -203,6 +212,32 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not "${text}"`);
   return value;
+}
+
+/**
+ * BERTH_CARD_IMAGE_ORIGINS: empty or `none` (cards load no remote image: a visitor's address is never
+ * handed to another site), `*` (any https origin), or a comma-separated list of https origins.
+ */
+export function parseCardImages(value: string | undefined): RemoteImages {
+  const text = (value ?? "").trim();
+  if (text === "" || text === "none") return { type: "none" };
+  if (text === "*") return { type: "any" };
+  const origins = text.split(",").map((item) => {
+    const entry = item.trim();
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new Error(`BERTH_CARD_IMAGE_ORIGINS: "${entry}" is not a URL; use e.g. https://images.example.com`);
+    }
+    if (url.protocol !== "https:" || url.origin !== entry.replace(/\/+$/, "")) {
+      throw new Error(
+        `BERTH_CARD_IMAGE_ORIGINS: "${entry}" must be an https origin such as https://images.example.com`,
+      );
+    }
+    return url.origin;
+  });
+  return { type: "origins", origins };
 }
 
 function parsePort(value: string): number {

@@ -439,10 +439,18 @@ describe.each(testDialects())("fuzzing every route on %s", (dialect) => {
     return { writeToken, sessionCookie, csrfToken: csrfTokenFor(ctx, sessionCookie) };
   }
 
-  /** Paths outside the API and inference, whose errors the web pages may answer with HTML. */
-  function isPageRoute(template: string): boolean {
-    return !/^\/(api|v1|v2|models|pipeline|hf-inference)(\/|$)/.test(template);
+  /**
+   * Paths outside the API and inference, whose errors the web pages may answer with HTML. Under
+   * `/models`, inference takes posts to `/models/{ns}/{name}` and `…/v1/…`; the rest is the listing or
+   * a page of a repo in a namespace called "models" (which none can be).
+   */
+  function isPageRoute(template: string, method: string): boolean {
+    if (/^\/(api|v1|v2|pipeline|hf-inference)(\/|$)/.test(template)) return false;
+    return method === "GET" || !/^\/models\/[^/]*\/[^/]*(\/v1(\/.*)?)?\/?$/.test(template);
   }
+
+  /** git smart HTTP answers errors in plain text, which git prints to its user. */
+  const isGitRoute = (template: string) => /\/(info\/refs|git-upload-pack|git-receive-pack)$/.test(template);
 
   it("found routes to fuzz", () => {
     expect(ROUTES.map((route) => `${route.method} ${route.url}`)).toContain("GET /api/whoami-v2");
@@ -471,12 +479,16 @@ describe.each(testDialects())("fuzzing every route on %s", (dialect) => {
         expect(response.statusCode, context).toBeLessThan(500);
         if (response.statusCode >= 400 && route.method !== "HEAD") {
           const html = String(response.headers["content-type"]).startsWith("text/html");
-          // The path as the router saw it: dot segments are resolved on the way (`/api/x/../../refs` is `/refs`).
-          const routed = new URL(`http://fuzz.test${path}`).pathname;
-          const pageAnswer = isPageRoute(route.url) ? !routed.startsWith("/api/") : isPageRoute(routed);
-          if (html && pageAnswer) {
+          // The path as the router saw it: dot segments are resolved on the way (`/api/x/../../refs` is `/refs`),
+          // and repeated slashes count as one (a leading `//` would otherwise read as a host).
+          const routed = new URL(path.replace(/\/{2,}/g, "/"), "http://fuzz.test").pathname;
+          const plain = String(response.headers["content-type"]).startsWith("text/plain");
+          if (html && isPageRoute(routed, route.method)) {
             // Web pages (and paths the router hands to them) answer errors with a page saying what is wrong.
             expect(response.body, context).toContain("<h1");
+          } else if (plain && isGitRoute(route.url)) {
+            expect(response.body.trim().length, context).toBeGreaterThan(0);
+            expect(response.body.trim(), context).not.toContain("\n");
           } else {
             expect(response.headers["content-type"], context).toMatch(/^application\/json/);
             expect(typeof response.json().error, context).toBe("string");

@@ -9,6 +9,8 @@ export interface Viewer {
   readonly ssoLabel?: string | undefined;
   /** False when password sign-in is turned off. */
   readonly passwordSignIn?: boolean;
+  /** The page's own path and query, so that "Sign in" comes back to it. */
+  readonly path?: string;
 }
 
 export interface PageOptions {
@@ -34,11 +36,15 @@ export function csrfField(viewer: Viewer): SafeHtml {
 
 export function layout(options: PageOptions): string {
   const { viewer } = options;
+  const back = viewer.path && viewer.path !== "/" && !viewer.path.startsWith("/login") ? viewer.path : undefined;
   const account = viewer.user
-    ? html`<a href="/${viewer.user.name}">${viewer.user.name}</a>
+    ? html`<details class="menu new-menu"><summary>+ New</summary><div class="menu-items"><ul>
+          <li><a class="menu-link" href="/new">Model</a></li><li><a class="menu-link" href="/new-dataset">Dataset</a></li>
+          <li><a class="menu-link" href="/new-space">Space</a></li><li><a class="menu-link" href="/organizations/new">Organization</a></li></ul></div></details>
+        <a href="/${viewer.user.name}">${viewer.user.name}</a>
         <a href="/settings/tokens">Access Tokens</a>
         <form method="post" action="/logout" class="inline">${csrfField(viewer)}<button type="submit" class="link">Sign out</button></form>`
-    : html`<a href="/login">Sign in</a>${viewer.allowSignup && html` <a href="/join" class="button small">Sign up</a>`}`;
+    : html`<a href="/login${back && html`?next=${encodeURIComponent(back)}`}">Sign in</a>${viewer.allowSignup && html` <a href="/join" class="button small">Sign up</a>`}`;
   const main = options.settingsTab
     ? html`<div class="settings">
         <nav aria-label="Settings" class="side-nav">
@@ -63,6 +69,11 @@ export function layout(options: PageOptions): string {
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a class="brand" href="/">⚓ Berth</a>
+  <nav aria-label="Hub" class="hub-nav"><a class="hub-link" href="/models">Models</a> <a class="hub-link" href="/datasets">Datasets</a> <a class="hub-link" href="/spaces">Spaces</a></nav>
+  <form method="get" action="/models" class="top-search" role="search">
+    <label for="top-search" class="visually-hidden">Search models</label>
+    <input id="top-search" name="search" type="search" placeholder="Search models" maxlength="200">
+  </form>
   <nav aria-label="Account" class="account">${account}</nav>
 </header>
 <main id="main">${main}</main>

@@ -4,6 +4,7 @@
  * reader goes away, so an aborted download never leaves git running.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { PassThrough, type Readable } from "node:stream";
 
 export interface ByteRange {
@@ -63,4 +64,19 @@ export function readBlob(repoDir: string, oid: string, range?: ByteRange): Reada
     finish();
   });
   return out;
+}
+
+/** The first `maxBytes` of a blob, whole in memory: for the pages, which show only small files. */
+export async function readBlobBytes(repoDir: string, oid: string, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const stream = readBlob(repoDir, oid, maxBytes > 0 ? { start: 0, end: maxBytes - 1 } : undefined);
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The SHA-256 of a blob's bytes, streamed: the file page shows it for files it does not display. */
+export async function hashBlob(repoDir: string, oid: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of readBlob(repoDir, oid)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }

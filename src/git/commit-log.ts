@@ -1,9 +1,10 @@
 /**
- * Commit history read from git: a page of `git log` newest first, the total count for `X-Total-Count`,
- * and the last commit that touched each of a set of paths (the tree's `expand`).
+ * Commit history read from git: a page of `git log` newest first (optionally of one path), the total
+ * count for `X-Total-Count`, one commit with its parents, and the last commit that touched each of a set
+ * of paths (the tree's `expand`, the Files page). Paths reach git as literal pathspecs, never patterns.
  */
 import { spawn } from "node:child_process";
-import { gitOrThrow } from "./git-command.ts";
+import { gitOrThrow, runGit } from "./git-command.ts";
 
 export interface CommitInfo {
   readonly id: string;
@@ -14,6 +15,11 @@ export interface CommitInfo {
   readonly authorEmail: string;
 }
 
+export interface CommitDetails extends CommitInfo {
+  readonly parents: readonly string[];
+  readonly committerName: string;
+}
+
 export interface LastCommit {
   readonly id: string;
   readonly title: string;
@@ -22,10 +28,18 @@ export interface LastCommit {
 
 const FIELDS = 6;
 
+const LITERAL = { GIT_LITERAL_PATHSPECS: "1" };
+
+/** `-- path` for a history of one path (literal), or just `--`. */
+function pathArgs(path: string | undefined): string[] {
+  return path ? ["--", path] : ["--"];
+}
+
 export async function listCommits(
   repoDir: string,
   commit: string,
   page: { skip: number; limit: number },
+  path?: string,
 ): Promise<CommitInfo[]> {
   const out = await gitOrThrow(
     [
@@ -35,9 +49,9 @@ export async function listCommits(
       `--skip=${page.skip}`,
       `--max-count=${page.limit}`,
       commit,
-      "--",
+      ...pathArgs(path),
     ],
-    { cwd: repoDir },
+    { cwd: repoDir, env: LITERAL },
   );
   const fields = out.toString("utf8").split("\0");
   const commits: CommitInfo[] = [];
@@ -64,9 +78,33 @@ export async function listCommits(
   return commits;
 }
 
-export async function countCommits(repoDir: string, commit: string): Promise<number> {
-  const out = await gitOrThrow(["rev-list", "--count", commit, "--"], { cwd: repoDir });
+export async function countCommits(repoDir: string, commit: string, path?: string): Promise<number> {
+  const out = await gitOrThrow(["rev-list", "--count", commit, ...pathArgs(path)], { cwd: repoDir, env: LITERAL });
   return Number(out.toString("utf8").trim());
+}
+
+/** One commit with its parents, or undefined when `commit` names no commit. */
+export async function readCommit(repoDir: string, commit: string): Promise<CommitDetails | undefined> {
+  if (!/^[0-9a-f]{40}$/.test(commit)) return undefined;
+  const result = await runGit(
+    ["log", "-1", "-z", "--format=%H%x00%s%x00%B%x00%ct%x00%an%x00%ae%x00%P%x00%cn", commit, "--"],
+    { cwd: repoDir },
+  );
+  if (result.code !== 0) return undefined;
+  const [id, title, body, seconds, authorName, authorEmail, parents, committerName] = result.stdout
+    .toString("utf8")
+    .split("\0");
+  if (!id || seconds === undefined) return undefined;
+  return {
+    id,
+    title: title ?? "",
+    message: (body ?? "").replace(/\n+$/, ""),
+    date: new Date(Number(seconds) * 1000),
+    authorName: authorName ?? "",
+    authorEmail: authorEmail ?? "",
+    parents: (parents ?? "").split(" ").filter((p) => p.length > 0),
+    committerName: committerName ?? "",
+  };
 }
 
 /**
@@ -77,6 +115,12 @@ export function lastCommits(
   repoDir: string,
   commit: string,
   paths: readonly string[],
+  /**
+   * Walk at most this many commits (paths not reached are left out), so a page stays fast on long
+   * histories. Bounded walks list every changed path and filter here: with a pathspec, git's
+   * `--max-count` would count matching commits and could still walk the whole history to find them.
+   */
+  maxCommits?: number,
 ): Promise<Map<string, LastCommit>> {
   const found = new Map<string, LastCommit>();
   if (paths.length === 0) return Promise.resolve(found);
@@ -84,7 +128,17 @@ export function lastCommits(
   return new Promise((resolve, reject) => {
     const child = spawn(
       "git",
-      ["log", "-z", "--no-renames", "--name-only", "--format=%x01%H%x00%s%x00%ct", commit, "--", ...paths],
+      [
+        "log",
+        "-z",
+        "--no-renames",
+        "--name-only",
+        "--format=%x01%H%x00%s%x00%ct",
+        ...(maxCommits === undefined ? [] : [`--max-count=${maxCommits}`]),
+        commit,
+        "--",
+        ...(maxCommits === undefined ? paths : []),
+      ],
       { cwd: repoDir, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, GIT_LITERAL_PATHSPECS: "1" } },
     );
     let buffered = "";

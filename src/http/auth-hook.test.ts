@@ -26,6 +26,8 @@ interface Route {
   readonly request: (auth: { authorization: string }) => InjectOptions;
   readonly basic?: boolean;
   readonly lfs?: boolean;
+  /** git smart HTTP: errors are plain text, which git prints. */
+  readonly git?: boolean;
 }
 
 const ROUTES: readonly Route[] = [
@@ -35,6 +37,7 @@ const ROUTES: readonly Route[] = [
   {
     name: "git info/refs",
     basic: true,
+    git: true,
     request: (auth) => ({ url: "/alice/bert.git/info/refs?service=git-upload-pack", headers: auth }),
   },
   {
@@ -97,6 +100,11 @@ describe.each(testDialects())("a refused token on %s", (dialect) => {
     if (route.basic) expect(response.headers["www-authenticate"], route.name).toBe(CHALLENGE);
     if (route.lfs) expect(response.headers["lfs-authenticate"], route.name).toBe(CHALLENGE);
     if (head) return;
+    if (route.git) {
+      expect(response.headers["content-type"], route.name).toBe("text/plain; charset=utf-8");
+      expect(response.body, route.name).toBe(`${message}\n`);
+      return;
+    }
     expect(response.json().error, route.name).toBe(message);
     // git-lfs prints `message`.
     if (route.lfs) expect(response.json().message, route.name).toBe(message);

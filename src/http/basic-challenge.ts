@@ -16,3 +16,25 @@ export function registerBasicChallenge(scope: FastifyInstance, options: { lfs: b
     return payload;
   });
 }
+
+/**
+ * git prints an HTTP error's body to the user ("remote: …") only when it is `text/plain`, so on the git
+ * routes every error keeps the API's one-line reason (`This token has the read role; …`) but as plain
+ * text. The reason is the one the engine gave, so a private repo a caller may not see still reads
+ * "Repository not found", exactly like a missing one.
+ */
+export function registerPlainTextErrors(scope: FastifyInstance): void {
+  scope.addHook("onSend", async (_request, reply, payload) => {
+    if (reply.statusCode < 400 || typeof payload !== "string") return payload;
+    const type = String(reply.getHeader("content-type") ?? "");
+    if (!type.startsWith("application/json")) return payload;
+    try {
+      const body = JSON.parse(payload) as { error?: unknown };
+      if (typeof body.error !== "string") return payload;
+      reply.header("content-type", "text/plain; charset=utf-8");
+      return `${body.error}\n`;
+    } catch {
+      return payload;
+    }
+  });
+}

@@ -13,8 +13,16 @@ import type { Context } from "../context.ts";
 import { RESERVED_NAMESPACES } from "../domain/names.ts";
 import { HubError } from "../errors.ts";
 
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * The pages' policy. `imageSources` adds the remote image origins a model card may load, and only on
+ * a card page and only when the administrator allowed them (BERTH_CARD_IMAGE_ORIGINS).
+ */
+export function contentSecurityPolicy(imageSources: readonly string[] = []): string {
+  const images = ["'self'", "data:", ...imageSources].join(" ");
+  return `default-src 'self'; script-src 'self'; style-src 'self'; img-src ${images}; object-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 export function securityHeaders(reply: FastifyReply): void {
   reply.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
@@ -31,6 +39,7 @@ export function viewerOf(ctx: Context, request: FastifyRequest): Viewer {
     allowSignup: ctx.config.allowSignup && ctx.config.passwordSignIn,
     ssoLabel: ctx.config.sso?.label,
     passwordSignIn: ctx.config.passwordSignIn,
+    path: request.url,
   };
 }
 

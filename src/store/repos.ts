@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type SelectQueryBuilder, sql } from "kysely";
 import type { AccessStatus, Gated, NamespaceRef, Repo } from "../domain/entities.ts";
 import { nameKey } from "../domain/names.ts";
 import type { RepoType } from "../domain/repo-id.ts";
@@ -6,13 +6,13 @@ import type { OrgRole } from "../domain/token.ts";
 import { HubError } from "../errors.ts";
 import { type Db, isUniqueViolation } from "./db.ts";
 import { preparedQuery } from "./prepared-query.ts";
-import type { RepoTable } from "./schema.ts";
+import type { Database, RepoTable } from "./schema.ts";
 
 export function repoKey(type: RepoType, namespace: string, name: string): string {
   return `${type}/${nameKey(namespace)}/${nameKey(name)}`;
 }
 
-function toRepo(row: RepoTable): Repo {
+export function toRepo(row: RepoTable): Repo {
   return {
     id: row.id,
     type: row.type as RepoType,
@@ -221,27 +221,10 @@ export interface RepoQuery {
 const sortColumn = { id: "key", createdAt: "created_at", lastModified: "last_modified" } as const;
 
 export async function listRepos(db: Db, query: RepoQuery): Promise<Repo[]> {
-  let select = db.selectFrom("repo").selectAll().where("type", "=", query.type);
-  for (const term of query.search) {
-    // The key is `type/ns/name`, lower-cased: match after the type prefix so "model" does not match every
-    // model, and escape LIKE's wildcards so a search for "_" means an underscore.
-    select = select.where(likeKey(`${query.type}/%${escapeLike(nameKey(term))}%`));
-  }
-  if (query.author !== undefined) {
-    select = select.where(likeKey(`${query.type}/${escapeLike(nameKey(query.author))}/%`));
-  }
-  const scope = query.privateScope;
-  if (!scope.all) {
-    select = select.where((eb) => {
-      const visible = [eb("private", "=", 0)];
-      if (scope.namespaceIds.length > 0) visible.push(eb("namespace_id", "in", scope.namespaceIds));
-      if (scope.repoIds.length > 0 && scope.repoNamespaceIds.length > 0) {
-        visible.push(eb.and([eb("id", "in", scope.repoIds), eb("namespace_id", "in", scope.repoNamespaceIds)]));
-      }
-      return eb.or(visible);
-    });
-  }
-  const rows = await select
+  // The key is `type/ns/name`, lower-cased: search matches after the type prefix so "model" does not match
+  // every model, and LIKE's wildcards are escaped so a search for "_" means an underscore.
+  const select = matching(db.selectFrom("repo").selectAll(), query);
+  const rows = await withinScope(select, query.privateScope)
     .orderBy(sortColumn[query.sort], query.descending ? "desc" : "asc")
     .orderBy("key", "asc")
     .limit(query.limit)
@@ -250,10 +233,34 @@ export async function listRepos(db: Db, query: RepoQuery): Promise<Repo[]> {
   return rows.map(toRepo);
 }
 
+/** Narrows a select of repos to those `scope` may list: public ones, and the private ones it names. */
+export function withinScope<Q extends SelectQueryBuilder<Database, "repo", O>, O>(select: Q, scope: PrivateScope): Q {
+  if (scope.all) return select;
+  return select.where((eb) => {
+    const visible = [eb("repo.private", "=", 0)];
+    if (scope.namespaceIds.length > 0) visible.push(eb("repo.namespace_id", "in", scope.namespaceIds));
+    if (scope.repoIds.length > 0 && scope.repoNamespaceIds.length > 0) {
+      visible.push(eb.and([eb("repo.id", "in", scope.repoIds), eb("repo.namespace_id", "in", scope.repoNamespaceIds)]));
+    }
+    return eb.or(visible);
+  }) as Q;
+}
+
+/** The search and author filters of a listing, shared by the page and the count. */
+export function matching<Q extends SelectQueryBuilder<Database, "repo", O>, O>(
+  select: Q,
+  query: Pick<RepoQuery, "type" | "search" | "author">,
+): Q {
+  let out = select.where("repo.type", "=", query.type) as Q;
+  for (const term of query.search) out = out.where(likeKey(`${query.type}/%${escapeLike(nameKey(term))}%`)) as Q;
+  if (query.author !== undefined) out = out.where(likeKey(`${query.type}/${escapeLike(nameKey(query.author))}/%`)) as Q;
+  return out;
+}
+
 function escapeLike(term: string): string {
   return term.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function likeKey(pattern: string) {
-  return sql<boolean>`key like ${pattern} escape '\\'`;
+  return sql<boolean>`repo.key like ${pattern} escape '\\'`;
 }

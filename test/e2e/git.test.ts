@@ -47,6 +47,11 @@ describe("git and git-lfs against a Berth process", () => {
     await gitOk(home, ["lfs", "install"]);
   }, 120_000);
 
+  async function findUserOf(name: string) {
+    const { getUserByName } = await import("../../src/store/users.ts");
+    return getUserByName(ctx.db, name);
+  }
+
   afterAll(async () => {
     await ctx?.close();
     await server?.stop();
@@ -168,7 +173,31 @@ describe("git and git-lfs against a Berth process", () => {
     const run = await git(home, ["push", remote(tokens.read), "main"], work);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/403/);
+    // git prints a text/plain error body: the user reads the API's reason, not a bare status.
+    expect(run.stderr).toContain(
+      "remote: This token has the read role; write access needs a write or fine-grained token",
+    );
     expect(await ctx.storage.resolveRevision("model", repo.id, "main")).toBe(before);
+  });
+
+  it("tells git users why a clone is refused, and a stranger only that the repo is not found", async () => {
+    const bob = await seedUser(ctx, "bob");
+    const bobToken = await seedToken(ctx, bob, { role: "read" });
+    await seedRepo(ctx, bob, "bob/gated", { gated: "manual" });
+    const alice = await findUserOf("alice");
+    const aliceOnGated = await seedToken(ctx, alice, { role: "read" });
+    const gated = await git(home, ["clone", remote(aliceOnGated, "bob/gated"), "gated-clone"]);
+    expect(gated.code).not.toBe(0);
+    expect(gated.stderr).toContain(
+      "remote: Access to model bob/gated is restricted and you are not in the authorized list.",
+    );
+    // The private repo of another user: the same words as a missing one, nothing more.
+    const hidden = await git(home, ["clone", remote(bobToken, "alice/repo"), "hidden-clone"]);
+    const missing = await git(home, ["clone", remote(bobToken, "alice/no-such-repo"), "missing-clone"]);
+    expect(hidden.stderr).toContain("remote: Repository not found");
+    expect(hidden.stderr.replaceAll("alice/repo", "X").replaceAll("hidden-clone", "Y")).toBe(
+      missing.stderr.replaceAll("alice/no-such-repo", "X").replaceAll("missing-clone", "Y"),
+    );
   });
 
   it("refuses a push with a fine-grained token scoped to another repo", async () => {

@@ -126,9 +126,9 @@ describe.skipIf(!browserAvailable())("org and repo pages in Chromium", () => {
     await signOut(page);
 
     await signInWithForm(page, "alice", TEST_PASSWORD);
-    await page.goto("/alice/llama-gated");
-    await page.getByRole("link", { name: "config.json" }).waitFor();
-    await checkPage(page, "repo page", "repo-page");
+    await page.goto("/alice/llama-gated/tree/main");
+    await page.getByRole("link", { name: "config.json", exact: true }).waitFor();
+    await checkPage(page, "repo files", "repo-page");
     await page.getByRole("link", { name: "Settings" }).click();
     await page.getByRole("heading", { name: "Delete this repository" }).waitFor();
     await checkPage(page, "repo settings", "repo-settings");

@@ -28,23 +28,30 @@ export interface BerthServer {
   readonly pid: number | undefined;
   /** What the server wrote to stderr so far (for failure messages). */
   output(): string;
+  /**
+   * Sends a signal to the process started (npm itself for `entry: "npm"`), or to its whole process
+   * group, as a terminal's Ctrl-C or systemd's default stop do.
+   */
+  signal(name: NodeJS.Signals, target?: "process" | "group"): void;
+  /** Resolves with the exit code once the process has exited (null when a signal ended it). */
+  readonly exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   readonly dialect: TestDialect;
   /**
-   * `cli` runs `bin/berth.js serve` (the way users start it), `main` runs `src/main.ts` through tsx.
-   * Default: `cli` when the CLI exists, else `main`.
+   * `cli` runs `bin/berth.js serve` (the way users start it), `main` runs `src/main.ts` through tsx,
+   * `npm` runs `npm start`. Default: `cli` when the CLI exists, else `main`.
    */
-  readonly entry?: "cli" | "main";
+  readonly entry?: "cli" | "main" | "npm";
   readonly startTimeoutMs?: number;
   /** `berth serve --workers`; one unless a test is about several. */
   readonly workers?: number;
   /** The data dir's mode before the server starts (mkdtemp makes it 0700), e.g. 0o755 as an older Berth left it. */
   readonly dataDirMode?: number;
-  /** More environment for the server (e.g. BERTH_OIDC_*). */
-  readonly env?: Record<string, string>;
+  /** More environment for the server (e.g. BERTH_ALLOW_SIGNUP). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function startBerthServer(options: StartOptions): Promise<BerthServer> {
@@ -62,7 +69,9 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
   const args =
     entry === "cli"
       ? ["bin/berth.js", "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir]
-      : ["--import", "tsx", "src/main.ts"];
+      : entry === "npm"
+        ? ["start", "--silent"]
+        : ["--import", "tsx", "src/main.ts"];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     BERTH_HOST: "127.0.0.1",
@@ -75,7 +84,9 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
     BERTH_WORKERS: String(options.workers ?? 1),
     ...options.env,
   };
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const command = entry === "npm" ? "npm" : process.execPath;
+  // Its own process group, so that a signal can go to the group as a terminal would send it.
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-20_000);
@@ -101,6 +112,11 @@ export async function startBerthServer(options: StartOptions): Promise<BerthServ
     databaseUrl,
     pid: child.pid,
     output: () => output,
+    signal: (name, target = "process") => {
+      if (target === "group" && child.pid !== undefined) process.kill(-child.pid, name);
+      else child.kill(name);
+    },
+    exited,
     stop,
     async openContext() {
       const config = loadConfig({ dataDir, databaseUrl, publicUrl: url, logLevel: "silent" }, {});

@@ -100,8 +100,12 @@ export async function expectNoSeriousA11yViolations(page: Page, label: string): 
   expect(serious, `${label}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
 }
 
-/** Writes docs/screenshots/<name>.png (committed, shown in the README). */
+/**
+ * Writes docs/screenshots/<name>.png (committed, shown in the README), but only under `npm run
+ * screenshots` (BERTH_SCREENSHOTS=1): a test run must leave the working tree as it found it.
+ */
 export async function screenshot(page: Page, name: string, mask: Locator[] = []): Promise<void> {
+  if (process.env.BERTH_SCREENSHOTS !== "1") return;
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true, mask, animations: "disabled" });
 }

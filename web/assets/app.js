@@ -6,20 +6,28 @@ function onReady(fn) {
   else fn();
 }
 
-/** Copy buttons: `data-copy="<input id>"`. Hidden until this script shows them. */
+/**
+ * Copy buttons: `data-copy="<id>"` copies an input's value or an element's text (a snippet's <pre>).
+ * Hidden until this script shows them.
+ */
 function setUpCopyButtons() {
   for (const button of document.querySelectorAll("[data-copy]")) {
-    const input = document.getElementById(button.dataset.copy);
+    const source = document.getElementById(button.dataset.copy);
     const status = document.querySelector(`[data-copied-for="${button.dataset.copy}"]`);
-    if (!input) continue;
+    if (!source) continue;
+    const isField = source instanceof HTMLInputElement || source instanceof HTMLTextAreaElement;
     button.hidden = false;
     button.addEventListener("click", async () => {
       try {
-        await navigator.clipboard.writeText(input.value);
+        await navigator.clipboard.writeText(isField ? source.value : source.textContent);
         if (status) status.textContent = "Copied to the clipboard.";
       } catch {
-        input.focus();
-        input.select();
+        if (isField) {
+          source.focus();
+          source.select();
+        } else {
+          window.getSelection()?.selectAllChildren(source);
+        }
         if (status) status.textContent = "Press Ctrl+C (⌘C on a Mac) to copy.";
       }
     });
@@ -179,7 +187,15 @@ function setUpRepoPicker() {
   });
 }
 
+/** A card's table wider than its column scrolls; keyboard users need to reach it to scroll it. */
+function setUpScrollableCards() {
+  for (const element of document.querySelectorAll(".markdown table, .markdown pre")) {
+    if (element.scrollWidth > element.clientWidth) element.tabIndex = 0;
+  }
+}
+
 onReady(() => {
+  setUpScrollableCards();
   setUpCopyButtons();
   setUpConfirmations();
   setUpTokenType();

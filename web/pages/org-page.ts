@@ -1,17 +1,25 @@
 import type { Member, Org, Repo, User } from "../../src/domain/entities.ts";
-import { fullName, repoUrlPath } from "../../src/domain/repo-id.ts";
 import { ORG_ROLES } from "../../src/domain/token.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { csrfField, layout, type Viewer } from "../layout.ts";
+import { repoCards } from "./home-page.ts";
 
-export function repoList(repos: readonly Repo[], empty: string): SafeHtml {
+const SECTIONS = [
+  ["model", "Models"],
+  ["dataset", "Datasets"],
+  ["space", "Spaces"],
+] as const;
+
+/** A namespace's repos by type, each section with its count; only what the viewer may see is passed in. */
+export function repoSections(repos: readonly Repo[], empty: string): SafeHtml {
   if (repos.length === 0) return html`<p class="empty">${empty}</p>`;
-  return html`<ul class="repo-list">${repos.map(
-    (
-      repo,
-    ) => html`<li><a href="${repoUrlPath(repo)}">${repo.type !== "model" && html`<span class="muted">${repo.type}s/</span>`}${fullName(repo)}</a>
-      ${repo.private && html`<span class="badge">Private</span>`}${repo.gated !== false && html`<span class="badge">Gated</span>`}</li>`,
-  )}</ul>`;
+  return html`${SECTIONS.map(([type, title]) => {
+    const ofType = repos.filter((repo) => repo.type === type);
+    return (
+      ofType.length > 0 &&
+      html`<section aria-labelledby="${type}-section"><h3 id="${type}-section">${title} <span class="count">${ofType.length}</span></h3>${repoCards(ofType, "")}</section>`
+    );
+  })}`;
 }
 
 export interface OrgPageData {
@@ -20,6 +28,8 @@ export interface OrgPageData {
   /** Present when the viewer may read the member list. */
   readonly members: readonly Member[] | undefined;
   readonly canManage: boolean;
+  /** The viewer may create repos in the org (the engine's repo.create). */
+  readonly canCreate: boolean;
   readonly repos: readonly Repo[];
   readonly error?: string;
   readonly form?: { user: string; role: string };
@@ -73,26 +83,22 @@ export function orgPage(viewer: Viewer, data: OrgPageData): string {
         </form>`
       }
     </section>
-    <section aria-labelledby="repos-title"><h2 id="repos-title">Repositories</h2>${repoList(data.repos, "No repositories yet.")}</section>`,
+    <section aria-labelledby="repos-title"><div class="heading-row"><h2 id="repos-title">Repositories</h2>
+      ${data.canCreate && html`<a class="button small" href="/new?owner=${encodeURIComponent(org.name)}">New model in ${org.name}</a>`}</div>
+      ${repoSections(data.repos, "No repositories yet.")}</section>`,
   });
 }
 
-export function userPage(viewer: Viewer, user: User, repos: readonly Repo[]): string {
+export function userPage(viewer: Viewer, user: User, repos: readonly Repo[], orgs: readonly Org[]): string {
   return layout({
     title: user.fullname || user.name,
     viewer,
     body: html`<h1>${user.fullname || user.name} ${user.fullname !== user.name && html`<span class="muted">${user.name}</span>`}</h1>
-    <section aria-labelledby="repos-title"><h2 id="repos-title">Repositories</h2>${repoList(repos, "No repositories yet.")}</section>`,
-  });
-}
-
-export function homePage(viewer: Viewer, repos: readonly Repo[]): string {
-  return layout({
-    title: "Home",
-    viewer,
-    body: html`<h1>${viewer.user ? html`Welcome, ${viewer.user.fullname || viewer.user.name}` : "Berth"}</h1>
-    <p class="lede">A self-hosted hub for models, datasets and spaces that speaks the Hugging Face Hub API.</p>
-    ${viewer.user ? html`<p><a class="button" href="/settings/tokens">Manage your access tokens</a></p>` : html`<p><a class="button primary" href="/login">Sign in</a></p>`}
-    <section aria-labelledby="recent-title"><h2 id="recent-title">Recently updated</h2>${repoList(repos, "No repositories you can see yet.")}</section>`,
+    ${
+      orgs.length > 0 &&
+      html`<section aria-labelledby="orgs-title"><h2 id="orgs-title">Organizations</h2>
+      <ul class="tags">${orgs.map((org) => html`<li><a href="/${org.name}">${org.fullname || org.name}</a></li>`)}</ul></section>`
+    }
+    <section aria-labelledby="repos-title"><h2 id="repos-title">Repositories</h2>${repoSections(repos, "No repositories yet.")}</section>`,
   });
 }

@@ -1,100 +1,10 @@
+/** The settings and access-request pages of a repository. */
 import type { AccessRequest, AccessStatus, Repo } from "../../src/domain/entities.ts";
 import { fullName, repoUrlPath } from "../../src/domain/repo-id.ts";
-import { pathProblem } from "../../src/git/path-rules.ts";
-import type { TreeEntry } from "../../src/git/tree-reader.ts";
-import { formatBytes, formatDate } from "../format.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { formatDate } from "../format.ts";
+import { html } from "../html.ts";
 import { csrfField, layout, type Viewer } from "../layout.ts";
-
-/** What the engine said the viewer may do on this repo; the pages only show what is allowed. */
-export interface RepoAbilities {
-  readonly content: boolean;
-  readonly admin: boolean;
-  readonly accessRead: boolean;
-}
-
-const GATING_LABELS = { auto: "Gated (requests approved automatically)", manual: "Gated (requests reviewed by hand)" };
-
-function repoHeader(repo: Repo, abilities: RepoAbilities, current: "files" | "settings" | "requests"): SafeHtml {
-  const base = repoUrlPath(repo);
-  const tab = (key: typeof current, href: string, label: string) =>
-    html`<li><a href="${href}" ${key === current && html`aria-current="page"`}>${label}</a></li>`;
-  return html`<div class="repo-head">
-      <p class="muted">${repo.type}</p>
-      <h1><a href="/${repo.namespace}">${repo.namespace}</a> / ${repo.name}</h1>
-      <p>${repo.private ? html`<span class="badge">Private</span>` : html`<span class="badge">Public</span>`}
-        ${repo.gated !== false && html`<span class="badge gated">${GATING_LABELS[repo.gated]}</span>`}</p>
-    </div>
-    <nav aria-label="Repository" class="tabs"><ul>
-      ${tab("files", base, "Files")}
-      ${abilities.accessRead && repo.gated !== false && tab("requests", `${base}/settings/access-requests`, "Access requests")}
-      ${abilities.admin && tab("settings", `${base}/settings`, "Settings")}
-    </ul></nav>`;
-}
-
-function gateNotice(viewer: Viewer, repo: Repo, status: AccessStatus | undefined): SafeHtml {
-  const base = repoUrlPath(repo);
-  if (!viewer.user) {
-    return html`<section class="card gate" aria-labelledby="gate-title"><h2 id="gate-title">You need to agree to share your contact information to access this ${repo.type}</h2>
-      <p>This repository is publicly accessible, but you have to accept the conditions to access its files and content. <a href="/login?next=${encodeURIComponent(base)}">Sign in</a> to request access.</p></section>`;
-  }
-  if (status === "pending") {
-    return html`<section class="card gate" aria-labelledby="gate-title"><h2 id="gate-title">Your request to access this repository is pending</h2>
-      <p>Your request is awaiting review from the repository authors. You will get access once they accept it.</p></section>`;
-  }
-  if (status === "rejected") {
-    return html`<section class="card gate" aria-labelledby="gate-title"><h2 id="gate-title">Your request to access this repository has been rejected</h2>
-      <p>The repository authors have not granted you access.</p></section>`;
-  }
-  return html`<section class="card gate" aria-labelledby="gate-title"><h2 id="gate-title">You need to agree to share your contact information to access this ${repo.type}</h2>
-    <p>This repository is publicly accessible, but you have to accept the conditions to access its files and content. Your user name and email address are shared with the authors.</p>
-    ${repo.gated === "manual" && html`<p>The authors review each request by hand.</p>`}
-    <form method="post" action="${base}/ask-access">${csrfField(viewer)}<button type="submit" class="primary">Agree and access repository</button></form></section>`;
-}
-
-export function repoPage(
-  viewer: Viewer,
-  data: {
-    repo: Repo;
-    abilities: RepoAbilities;
-    files: readonly TreeEntry[] | undefined;
-    accessStatus: AccessStatus | undefined;
-    cloneUrl: string;
-  },
-): string {
-  const { repo, abilities } = data;
-  const base = repoUrlPath(repo);
-  // A path from before the path rules (`..`, `.git~1/x`) is listed but never linked: as a URL it could
-  // resolve outside the repo, and downloads refuse most of them anyway.
-  const linkable = (path: string) => (abilities.content || path === "README.md") && pathProblem(path) === undefined;
-  const files = data.files?.filter((entry) => entry.type === "file") ?? [];
-  return layout({
-    title: fullName(repo),
-    viewer,
-    body: html`${repoHeader(repo, abilities, "files")}
-    ${repo.gated !== false && abilities.content && viewer.user && html`<p class="note">You have been granted access to this repository.</p>`}
-    ${repo.gated !== false && !abilities.content && gateNotice(viewer, repo, data.accessStatus)}
-    <section aria-labelledby="files-title">
-      <h2 id="files-title">Files of <code>main</code></h2>
-      ${
-        data.files === undefined
-          ? html`<p class="empty">This repository has no main branch yet.</p>`
-          : files.length === 0
-            ? html`<p class="empty">No files.</p>`
-            : html`<div class="table-wrap"><table class="files"><caption class="visually-hidden">Files on the main branch</caption>
-              <thead><tr><th scope="col">Path</th><th scope="col" class="num">Size</th></tr></thead>
-              <tbody>${files.map(
-                (
-                  entry,
-                ) => html`<tr><td>${linkable(entry.path) ? html`<a href="${base}/resolve/main/${entry.path.split("/").map(encodeURIComponent).join("/")}">${entry.path}</a>` : entry.path}
-                  ${entry.lfs && html`<span class="badge">LFS</span>`}</td><td class="num">${formatBytes(entry.size)}</td></tr>`,
-              )}</tbody></table></div>`
-      }
-    </section>
-    <section aria-labelledby="use-title"><h2 id="use-title">Use this ${repo.type}</h2>
-      <pre><code>git clone ${data.cloneUrl}</code></pre></section>`,
-  });
-}
+import { type RepoAbilities, repoChrome } from "./repo-chrome.ts";
 
 export function repoSettingsPage(
   viewer: Viewer,
@@ -106,7 +16,7 @@ export function repoSettingsPage(
   return layout({
     title: `Settings – ${fullName(repo)}`,
     viewer,
-    body: html`${repoHeader(repo, data.abilities, "settings")}
+    body: html`${repoChrome(repo, data.abilities, "settings")}
     <h2 class="visually-hidden">Settings</h2>
     ${data.error && html`<p class="error" role="alert">${data.error}</p>`}
     ${data.notice && html`<p class="note" role="status">${data.notice}</p>`}
@@ -191,7 +101,7 @@ export function accessRequestsPage(
   return layout({
     title: `Access requests – ${fullName(repo)}`,
     viewer,
-    body: html`${repoHeader(repo, data.abilities, "requests")}
+    body: html`${repoChrome(repo, data.abilities, "requests")}
     ${data.error && html`<p class="error" role="alert">${data.error}</p>`}
     ${repo.gated === false && html`<p class="note">This repository is not gated: nobody needs to ask for access.</p>`}
     ${table("pending", "Pending requests")}

@@ -8,8 +8,8 @@
  * API would refuse (pushed-paths.ts), and `receive.fsckObjects` refuses malformed objects (smart-http.ts).
  *
  * Registered in its own encapsulated plugin: its content-type parser hands the raw request stream through
- * with no body limit (packs can be gigabytes), and its 401s carry `WWW-Authenticate`, without changing
- * anything for the rest of the app.
+ * with no body limit (packs can be gigabytes), its 401s carry `WWW-Authenticate`, and its errors are
+ * plain text, which git shows to the user, without changing anything for the rest of the app.
  */
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -22,7 +22,7 @@ import { HubError } from "../../errors.ts";
 import { receiveHooksDir } from "../../git/receive-hooks.ts";
 import { type GitService, runSmartHttp } from "../../git/smart-http.ts";
 import { touchRepo } from "../../store/repos.ts";
-import { registerBasicChallenge } from "../basic-challenge.ts";
+import { registerBasicChallenge, registerPlainTextErrors } from "../basic-challenge.ts";
 import { readUploadPackBody, receivePackBody } from "../git-request-body.ts";
 
 export const REPO_ROUTE_PREFIXES: ReadonlyArray<readonly [string, RepoType]> = [
@@ -48,6 +48,7 @@ export function registerGitRoutes(app: FastifyInstance, ctx: Context): void {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
     registerBasicChallenge(scope, { lfs: false });
+    registerPlainTextErrors(scope);
 
     for (const [prefix, type] of REPO_ROUTE_PREFIXES) {
       const base = `${prefix}/:ns/:name`;

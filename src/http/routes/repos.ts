@@ -176,7 +176,7 @@ function splitId(
  * The first commit: the JS client's `files` if any, plus the Hub's default `.gitattributes` unless they
  * bring their own, plus a README.md carrying `license` in its front matter when one is asked for.
  */
-function initialFiles(
+export function initialFiles(
   type: RepoType,
   files: readonly z.infer<typeof InitialFileInput>[],
   license: string | undefined,

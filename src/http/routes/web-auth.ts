@@ -129,6 +129,7 @@ export function registerWebAuthRoutes(app: FastifyInstance, ctx: Context): void 
       );
     }
     await startSession(request, reply, username, password);
-    return seeOther(reply, "/settings/tokens");
+    // Home greets a new user with what to do first: create a repo or an org, make a token.
+    return seeOther(reply, "/");
   });
 }

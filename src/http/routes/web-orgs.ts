@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { confirmPage } from "../../../web/pages/auth-pages.ts";
 import { orgPage, userPage } from "../../../web/pages/org-page.ts";
-import type { NamespaceAction } from "../../auth/authorize.ts";
+import { authorizeNamespace, type NamespaceAction } from "../../auth/authorize.ts";
 import { listingScope } from "../../auth/listing-scope.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { requireNamespace } from "../../auth/repo-access.ts";
@@ -64,12 +64,17 @@ export function registerWebOrgRoutes(app: FastifyInstance, ctx: Context): void {
   ) {
     const principal = request.principal;
     const may = (action: NamespaceAction) => isAllowed(() => requireNamespace(ctx, principal, org.name, action));
-    const [canRead, canManage] = await Promise.all([may("org.members.read"), may("org.members.write")]);
+    const [canRead, canManage, canCreate] = await Promise.all([
+      may("org.members.read"),
+      may("org.members.write"),
+      may("repo.create"),
+    ]);
     const page = orgPage(viewerOf(ctx, request), {
       org,
       memberCount: await countMembers(ctx.db, org.id),
       members: canRead ? await listMembers(ctx.db, org.id) : undefined,
       canManage,
+      canCreate,
       repos: await visibleRepos(ctx, principal, org.name),
       error: extra.error,
       form: extra.form,
@@ -110,9 +115,28 @@ export function registerWebOrgRoutes(app: FastifyInstance, ctx: Context): void {
     if (org) return renderOrg(request, reply, org);
     const user = await findUserByName(ctx.db, name);
     if (!user) throw new HubError("NotFound", "There is no user or organization with that name");
+    // A membership shows only to those who may read the org's member list (the engine's org.members.read):
+    // the org page hides it from strangers, so the profile must too.
+    const principal = request.principal;
+    const viewerRoles = new Map(
+      principal.type === "anonymous"
+        ? []
+        : (await listMemberships(ctx.db, principal.user.id)).map((m) => [m.org.id, m.role] as const),
+    );
+    const orgs = (await listMemberships(ctx.db, user.id))
+      .map((membership) => membership.org)
+      .filter(
+        (org) =>
+          authorizeNamespace(
+            principal,
+            { id: org.id, name: org.name, kind: "org" },
+            { orgRole: viewerRoles.get(org.id) },
+            "org.members.read",
+          ).allowed,
+      );
     return sendPage(
       reply,
-      userPage(viewerOf(ctx, request), user, await visibleRepos(ctx, request.principal, user.name)),
+      userPage(viewerOf(ctx, request), user, await visibleRepos(ctx, request.principal, user.name), orgs),
     );
   });
 

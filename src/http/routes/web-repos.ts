@@ -1,45 +1,29 @@
 /**
- * Repository pages: `/{ns}/{name}` (models), `/datasets/…`, `/spaces/…`, each with `/settings` and
- * `/settings/access-requests`. These paths sit beside git (`/info/refs`, `/git-upload-pack`), LFS
- * (`/info/lfs/…`), downloads (`/resolve/…`, `/raw/…`) and `/ask-access` without overlapping them.
+ * Repository settings pages: `/{ns}/{name}/settings` (models), `/datasets/…`, `/spaces/…`, and
+ * `/settings/access-requests`. The browsing pages (card, files, history) are in web-repo-*.ts.
  *
- * Every decision is the engine's: the page needs `repo.info` (a repo the viewer may not see is the same
- * 404 page as a missing one), file links `repo.content`, the settings page `repo.admin`, the request
- * list `repo.access.read` and its buttons `repo.access.write`. The gate's request form posts to the
- * existing `/ask-access` route.
+ * Every decision is the engine's: the settings page needs `repo.admin` (a repo the viewer may not see
+ * is the same 404 page as a missing one), the request list `repo.access.read` and its buttons
+ * `repo.access.write`. The gate's request form posts to the existing `/ask-access` route.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { accessRequestsPage, type RepoAbilities, repoPage, repoSettingsPage } from "../../../web/pages/repo-pages.ts";
-import { authorizeRepo, type Relation, type RepoAction } from "../../auth/authorize.ts";
-import { repoNotFound } from "../../auth/denial-error.ts";
-import type { Principal } from "../../auth/principal.ts";
-import { requireRepo } from "../../auth/repo-access.ts";
+import { accessRequestsPage, repoSettingsPage } from "../../../web/pages/repo-pages.ts";
+import { authorizeRepo, type RepoAction } from "../../auth/authorize.ts";
 import type { Context } from "../../context.ts";
 import type { AccessStatus, Gated, Repo } from "../../domain/entities.ts";
-import { isValidName } from "../../domain/names.ts";
 import { fullName, REPO_TYPES, type RepoType, repoUrlPath } from "../../domain/repo-id.ts";
 import { HubError } from "../../errors.ts";
 import { deleteRepo } from "../../git/repo-lifecycle.ts";
 import { changeAccessStatus, grantAccess, listAccessRequests } from "../../store/access-requests.ts";
 import { updateRepoSettings } from "../../store/repos.ts";
 import { getUserByName } from "../../store/users.ts";
-import { field, formOf, RESERVED_NAMES, seeOther, sendPage, viewerOf } from "../web-support.ts";
+import { loadWebRepo } from "../web-repo.ts";
+import { field, formOf, seeOther, sendPage, viewerOf } from "../web-support.ts";
 
 const MAX_LISTED_REQUESTS = 1000;
 
-function abilitiesOf(principal: Principal, repo: Repo, relation: Relation): RepoAbilities {
-  const can = (action: RepoAction) => authorizeRepo(principal, repo, relation, action).allowed;
-  return { content: can("repo.content"), admin: can("repo.admin"), accessRead: can("repo.access.read") };
-}
-
 export function registerWebRepoRoutes(app: FastifyInstance, ctx: Context): void {
-  /** The repo of the path if the engine allows `action`; a name that cannot exist is not found. */
-  async function load(type: RepoType, request: FastifyRequest, action: RepoAction) {
-    const { ns, name } = request.params as { ns: string; name: string };
-    if (!isValidName(ns) || !isValidName(name)) throw repoNotFound(request.principal);
-    const access = await requireRepo(ctx, request.principal, { type, namespace: ns, name }, action);
-    return { ...access, abilities: abilitiesOf(request.principal, access.repo, access.relation) };
-  }
+  const load = (type: RepoType, request: FastifyRequest, action: RepoAction) => loadWebRepo(ctx, request, type, action);
 
   async function renderSettings(
     request: FastifyRequest,
@@ -55,23 +39,6 @@ export function registerWebRepoRoutes(app: FastifyInstance, ctx: Context): void 
   for (const type of REPO_TYPES) {
     const prefix = type === "model" ? "" : `/${type}s`;
     const base = `${prefix}/:ns/:name`;
-
-    app.get(base, async (request, reply) => {
-      const { ns } = request.params as { ns: string };
-      // `/api/…` and the other page prefixes are not repos: leave them to their own 404.
-      if (type === "model" && RESERVED_NAMES.has(ns.toLowerCase())) return reply.callNotFound();
-      const { repo, relation, abilities } = await load(type, request, "repo.info");
-      const commit = await ctx.storage.resolveRevision(repo.type, repo.id, "main");
-      const files = commit ? (await ctx.trees.read(ctx.storage.pathOf(repo.type, repo.id), commit)).entries : undefined;
-      const page = repoPage(viewerOf(ctx, request), {
-        repo,
-        abilities,
-        files,
-        accessStatus: relation.accessStatus,
-        cloneUrl: `${ctx.config.publicUrl}${repoUrlPath(repo)}`,
-      });
-      return sendPage(reply, page);
-    });
 
     app.get(`${base}/settings`, async (request, reply) => renderSettings(request, reply, type));
 

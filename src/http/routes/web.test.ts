@@ -192,6 +192,10 @@ describe.each(testDialects())("web pages on %s", (dialect) => {
       "/alice/gated/settings/access-requests/grant",
       "/datasets/alice/x/settings/delete",
       "/spaces/alice/x/settings/gating",
+      "/new",
+      "/new-dataset",
+      "/new-space",
+      "/organizations/new",
     ];
     for (const url of urls) {
       const response = await post(app, url, cookie, { confirm: "yes", tokenType: "read", displayName: "x" });
@@ -324,11 +328,17 @@ describe.each(testDialects())("web pages on %s", (dialect) => {
     const dir = ctx.storage.pathOf(repo.type, repo.id);
     const blob = (await gitOrThrow(["hash-object", "-w", "--stdin"], { cwd: dir, input: "x\n" })).toString().trim();
     await writeLegacyCommit(dir, await legacyEntries(dir, blob));
-    const page = await app.inject({ url: "/alice/legacy" });
+    const page = await app.inject({ url: "/alice/legacy/tree/main" });
     expect(page.statusCode).toBe(200);
-    for (const name of ["../x", "../../../tmp/x", ".git~1/x", "a\\b"]) expect(page.body).toContain(`<td>${name}`);
-    const links = [...page.body.matchAll(/href="([^"]*\/resolve\/[^"]*)"/g)].map((m) => m[1] as string);
-    expect(links).toEqual(["/alice/legacy/resolve/main/README.md"]);
+    for (const name of ["..", ".git~1", "a\\b"]) expect(page.body).toContain(`</span>${name}`);
+    const links = [...page.body.matchAll(/href="([^"]*)"/g)].map((m) => m[1] as string);
+    const fileLinks = links.filter((link) => /\/(blob|resolve|raw)\//.test(link));
+    expect(new Set(fileLinks)).toEqual(
+      new Set(["/alice/legacy/blob/main/README.md", "/alice/legacy/resolve/main/README.md"]),
+    );
+    expect(links.filter((link) => /\.\.|\.git~1|%5C/i.test(link))).toEqual([]);
+    // Typed by hand, such a path is refused, not served.
+    expect((await app.inject({ url: "/alice/legacy/blob/main/..%2Fx" })).statusCode).toBe(400);
   });
 
   it("escapes a full name holding markup on the org page", async () => {

@@ -16,9 +16,14 @@ import { sendError, toHubError } from "../error-handler.ts";
 import type { OAuthService } from "../oauth-service.ts";
 import { securityHeaders, seeOther, sendPage, viewerOf } from "../web-support.ts";
 import { registerWebAuthRoutes } from "./web-auth.ts";
+import { registerWebHomeRoutes } from "./web-home.ts";
+import { registerWebNewRoutes } from "./web-new.ts";
 import { registerWebOAuthRoutes } from "./web-oauth.ts";
 import { registerWebOAuthAppRoutes } from "./web-oauth-apps.ts";
 import { registerWebOrgRoutes } from "./web-orgs.ts";
+import { makeRepoPageCaches, registerWebRepoCardRoutes } from "./web-repo-card.ts";
+import { registerWebRepoFileRoutes } from "./web-repo-files.ts";
+import { registerWebRepoHistoryRoutes } from "./web-repo-history.ts";
 import { registerWebRepoRoutes } from "./web-repos.ts";
 import { registerWebSsoRoutes } from "./web-sso.ts";
 import { registerWebTokenRoutes } from "./web-tokens.ts";
@@ -80,7 +85,13 @@ export function registerWebRoutes(app: FastifyInstance, ctx: Context, oauth: OAu
     registerWebSsoRoutes(scope, ctx);
     registerWebOAuthAppRoutes(scope, ctx);
     registerWebTokenRoutes(scope, ctx);
+    registerWebHomeRoutes(scope, ctx);
+    registerWebNewRoutes(scope, ctx);
     registerWebOrgRoutes(scope, ctx);
     registerWebRepoRoutes(scope, ctx);
+    const caches = makeRepoPageCaches();
+    registerWebRepoCardRoutes(scope, ctx, caches);
+    registerWebRepoFileRoutes(scope, ctx);
+    registerWebRepoHistoryRoutes(scope, ctx, caches);
   });
 }
